@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `make demo`: what zzxt does with the built-in Guangdong policy.
+set -euo pipefail
+zzxt=${1:-zzxt}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+step() { printf '\n\033[1m== %s ==\033[0m\n$ %s\n' "$1" "$2"; }
+
+step "生效的政策（粤教助函〔2018〕56号）" "zzxt policy show"
+"$zzxt" policy show
+
+step "国庆前收到的技术类问题：3 个工作日，截止日是调休上班的周六" \
+  "zzxt calendar deadline --start 2025-09-30T16:00:00+08:00 --days 3"
+"$zzxt" calendar deadline --start 2025-09-30T16:00:00+08:00 --days 3
+
+step "春节前收到的应用类问题：2 个工作日" \
+  "zzxt calendar deadline --start 2026-02-13T10:00:00+08:00 --days 2"
+"$zzxt" calendar deadline --start 2026-02-13T10:00:00+08:00 --days 2
+
+step "标签" "zzxt labels list"
+"$zzxt" labels list
+
+step "生成 Gitea 问题表单" "zzxt forms render --flavor gitea --out $out"
+"$zzxt" forms render --flavor gitea --out "$out"
+ls "$out"
+
+step "应用类问题表单（节选）" "head -40 $out/01-application.yml"
+head -40 "$out/01-application.yml"
+
+step "读回一份提交后的表单正文" "zzxt forms parse - < 示例正文"
+cat > "$out/body.md" <<'BODY'
+### 所属地市
+
+广州市
+
+### 学段
+
+高等教育（本专科）
+
+### 报送单位
+
+华南示范大学学生资助管理中心
+
+### 单位类型
+
+普通高校
+
+### 联系人姓名
+
+李老师
+
+### 身份
+
+学校资助系统管理员
+
+### 联系电话
+
+_No response_
+
+### 是否紧急
+
+是
+
+### 问题简要描述
+
+登录时提示账号已锁定
+
+### 应用类问题子类
+
+系统登录类
+
+### 本级已尝试的处理
+
+已按知识库重置密码，仍提示锁定。
+
+### 提交前确认
+
+- [x] 我已查阅常见问题知识库，本问题不属于已组织培训且要求掌握的问题（第十二条）。
+- [x] 本问题不含学生身份证号、银行卡号等个人信息（第十九条）。
+BODY
+"$zzxt" forms parse - < "$out/body.md"

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tracker.cli import cli
+from tracker.policy import default_policy_text
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the developer's own settings and tokens out of every test."""
+    for name in ("ZZXT_POLICY", "ZZXT_TOKEN", "ZZXT_FORGE", "ZZXT_URL", "ZZXT_REPO"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    """Run the CLI in-process; stdout and stderr are kept apart."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def policy_text() -> str:
+    return default_policy_text()
+
+
+@pytest.fixture
+def write_policy(tmp_path: Path) -> Callable[[str], Path]:
+    def write(text: str, name: str = "policy.yml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def shared_file(relative: str) -> Path:
+    """Return a file of ../shared, or skip the test with the reason."""
+    path = SHARED / relative
+    if not path.is_file():
+        pytest.skip(f"../shared/{relative} 不存在（仓库单独克隆时没有 shared 目录）")
+    return path

@@ -1,0 +1,51 @@
+"""The `zzxt` command line: parses options, calls the package, prints the result.
+
+The outside world (environment, files, the clock) is read here and passed
+down; library errors become Chinese messages with their exit codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker import __version__
+from tracker.cli import calendar_cmd, forms_cmd, labels_cmd, policy_cmd, zh
+from tracker.cli.base import CONTEXT_SETTINGS, Group, State
+
+zh.install()
+
+
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ZZXT_POLICY",
+    help="政策文件路径；不指定时使用环境变量 ZZXT_POLICY，再不指定则用内置的广东省政策。",
+)
+@click.version_option(__version__, "-V", "--version", prog_name="zzxt")
+@click.pass_context
+def cli(ctx: click.Context, policy_path: Path | None) -> None:
+    """全国学生资助管理信息系统技术支持工具。
+
+    按《全国学生资助管理信息系统技术支持服务实施细则》把 Gitea 或 GitHub 仓库变成问题受理台账：
+    四类问题表单、标签、工作日答复时限。所有规则都来自一个政策文件。
+
+    \b
+    示例：
+      zzxt policy show
+      zzxt calendar deadline --start 2025-09-30T16:00:00+08:00 --days 3
+      zzxt --policy 我省政策.yml forms render --flavor gitea --out .gitea/ISSUE_TEMPLATE
+    """
+    ctx.obj = State(policy_path=policy_path)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli(prog_name="zzxt")
+
+
+for _group in (policy_cmd.policy, calendar_cmd.calendar, forms_cmd.forms, labels_cmd.labels):
+    cli.add_command(_group)

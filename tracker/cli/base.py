@@ -1,0 +1,65 @@
+"""Shared pieces of the command line: command classes, error display, state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.errors import ZzxtError
+from tracker.policy import Policy, load_policy
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Command(click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+
+class Group(click.Group):
+    command_class = Command
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ZzxtError as error:
+            # A user's mistake or a known failure: its message and exit code, no traceback.
+            click.echo(f"错误：{error.message}", err=True)
+            ctx.exit(error.exit_code)
+
+
+Group.group_class = Group
+
+
+@dataclass
+class State:
+    """What the root command read from the outside world, shared by subcommands."""
+
+    policy_path: Path | None
+    _policy: Policy | None = field(default=None, repr=False)
+
+    def policy(self) -> Policy:
+        if self._policy is None:
+            self._policy = load_policy(self.policy_path)
+        return self._policy
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+pass_state = click.make_pass_decorator(State)

@@ -1,0 +1,109 @@
+"""`zzxt calendar`: working days and reply deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from tracker.calendar import WorkCalendar
+from tracker.cli.base import Group, State, pass_state, print_json, warn
+from tracker.errors import InputError
+
+WEEKDAYS = "一二三四五六日"
+
+
+@click.group(cls=Group)
+def calendar() -> None:
+    """工作日日历：判断某天是否上班，计算答复期限。
+
+    按国务院办公厅的节假日安排计算：法定节假日不上班，调休的周末上班。
+
+    \b
+    示例：
+      zzxt calendar is-workday 2025-10-11
+      zzxt calendar deadline --start 2025-09-30T16:00:00+08:00 --days 3
+    """
+
+
+def _calendar(state: State) -> WorkCalendar:
+    return WorkCalendar(state.policy().calendar, warn=warn)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"日期 {text!r} 无法识别，请写成 YYYY-MM-DD，例如 2025-10-11。") from None
+
+
+def _parse_moment(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time())
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"时间 {text!r} 无法识别，请写成 ISO 8601 格式，例如 2025-09-30T16:00:00+08:00"
+            "（不写时区时按北京时间）。"
+        ) from None
+
+
+@calendar.command("is-workday")
+@click.argument("day", metavar="日期")
+@click.option(
+    "--json", "as_json", is_flag=True, help='以 JSON 输出：{"date": ..., "workday": ...}。'
+)
+@pass_state
+def is_workday(state: State, day: str, as_json: bool) -> None:
+    """判断某天是否为工作日（调休上班的周末算工作日）。
+
+    某年份缺少放假安排时退出码为 3。
+
+    \b
+    示例：
+      zzxt calendar is-workday 2025-10-11
+      zzxt calendar is-workday 2026-02-16 --json
+    """
+    info = _calendar(state).explain(_parse_date(day))
+    if as_json:
+        print_json({"date": info.day.isoformat(), "workday": info.workday})
+        return
+    verdict = "工作日" if info.workday else "休息日"
+    click.echo(
+        f"{info.day.isoformat()}（星期{WEEKDAYS[info.day.weekday()]}）：{verdict}，{info.reason}"
+    )
+
+
+@calendar.command()
+@click.option("--start", required=True, metavar="时间", help="收到问题的时间，ISO 8601 格式。")
+@click.option("--days", required=True, type=click.IntRange(min=0), help="答复时限（工作日数）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@pass_state
+def deadline(state: State, start: str, days: int, as_json: bool) -> None:
+    """计算答复期限：收到当天不计，第 N 个工作日的 23:59:59（北京时间）截止。
+
+    收到的日期按北京时间计算，无论时间写成哪个时区。
+
+    \b
+    示例：
+      zzxt calendar deadline --start 2025-09-30T16:00:00+08:00 --days 3
+      zzxt calendar deadline --start 2026-02-13T09:30:00+08:00 --days 2 --json
+    """
+    result = _calendar(state).deadline(_parse_moment(start), days)
+    if as_json:
+        print_json(
+            {
+                "start": result.start.isoformat(),
+                "days": result.days,
+                "due_date": result.due_date.isoformat(),
+                "due": result.due.isoformat(),
+            }
+        )
+        return
+    weekday = WEEKDAYS[result.due_date.weekday()]
+    click.echo(
+        f"收到时间：{result.start.isoformat()}（北京时间）\n"
+        f"答复时限：{days} 个工作日（收到当天不计）\n"
+        f"截止时间：{result.due_date.isoformat()}（星期{weekday}）23:59:59"
+    )
