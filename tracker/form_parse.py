@@ -157,6 +157,9 @@ def _is_list(element: Element) -> bool:
 
 
 def _value(element: Element, raw: str) -> Value:
+    if element.type in ("input", "dropdown"):
+        # A one-line answer cannot hold a heading: one there starts someone's addition.
+        raw = _before_first_heading(raw)
     text = raw.strip("\n").strip()
     if element.type == "checkboxes":
         checked = []
@@ -177,6 +180,14 @@ def _value(element: Element, raw: str) -> Value:
     if element.type == "textarea" and element.render:
         return _unfence(text)
     return text
+
+
+def _before_first_heading(raw: str) -> str:
+    lines = raw.split("\n")
+    for i, line in enumerate(lines):
+        if _HEADING.match(line):
+            return "\n".join(lines[:i])
+    return raw
 
 
 def _unfence(text: str) -> str:

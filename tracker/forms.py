@@ -240,7 +240,9 @@ def write_templates(files: dict[str, str], directory: Path) -> list[Path]:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"无法创建输出目录 {directory}：{exc.strerror}") from None
+        raise InputError(
+            f"无法创建输出目录 {directory}（{exc.strerror}），请检查路径和写入权限。"
+        ) from None
     staged: list[tuple[str, Path]] = []
     try:
         for name, content in files.items():
@@ -251,7 +253,9 @@ def write_templates(files: dict[str, str], directory: Path) -> list[Path]:
     except OSError as exc:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"无法写入输出目录 {directory}：{exc.strerror}") from None
+        raise InputError(
+            f"无法写入输出目录 {directory}（{exc.strerror}），已写的临时文件已删除，请检查磁盘空间和权限。"
+        ) from None
     for tmp, target in staged:
         os.replace(tmp, target)
     for path in directory.glob("*.y*ml"):

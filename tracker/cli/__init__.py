@@ -17,7 +17,7 @@ from tracker.cli.base import CONTEXT_SETTINGS, Group, State
 zh.install()
 
 
-@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
+@click.group("zzxt", cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--policy",
     "policy_path",
