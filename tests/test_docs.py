@@ -1,0 +1,41 @@
+"""The documentation builds and covers what the tool does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_cli import ALL_COMMANDS
+
+
+def test_site_builds_strict(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "admin" / "policy" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in ALL_COMMANDS if len(p) == 2], ids=lambda p: " ".join(p)
+)
+def test_every_command_is_documented(path: tuple[str, ...]) -> None:
+    text = (ROOT / "docs" / "admin" / "cli.md").read_text("utf-8")
+    assert f"zzxt {' '.join(path)}" in text
+
+
+def test_readme_quick_start_is_two_commands() -> None:
+    text = (ROOT / "README.md").read_text("utf-8")
+    block = text.split("## 快速开始", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    assert commands == ["make demo", "make test"]
