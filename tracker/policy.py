@@ -8,17 +8,17 @@ province passes its own with `--policy FILE` or `ZZXT_POLICY`. Everything else
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from tracker.errors import PolicyError
+from tracker.validation import LocatedError, Strict, validate_yaml
 
 DEFAULT_POLICY = "guangdong.yml"
 
@@ -57,22 +57,6 @@ SUBJECT_PLACEHOLDERS = {"city", "stage", "category"}
 # Both forges cap label names at 50 characters.
 MAX_LABEL_LENGTH = 50
 LabelGroupName = Literal["category", "subcategory", "stage", "city"]
-
-
-class LocatedError(ValueError):
-    """A validation error that knows which part of the model it is about.
-
-    Validators that look across fields raise it so that the message can name
-    the offending line rather than the start of the block.
-    """
-
-    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Document(Strict):
@@ -458,105 +442,11 @@ def load_policy(path: Path | None = None) -> Policy:
 
 def parse_policy(text: str, source: str) -> Policy:
     """Validate policy YAML; errors name the file, line and field in Chinese."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"第 {mark.line + 1} 行" if mark else "某处"
-        problem = exc.problem or "格式错误"
-        raise PolicyError(
-            f"政策文件 {source} {where}：YAML 格式错误（{problem}）。请检查缩进、冒号和引号。"
-        ) from None
-    if not isinstance(data, dict):
-        raise PolicyError(f"政策文件 {source}：内容应为键值对形式的 YAML 文档。")
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        lines = _line_index(node)
-        problems = [_describe(err, lines, source) for err in exc.errors()]
-        shown = problems[:10]
-        more = f"\n……另有 {len(problems) - 10} 处错误" if len(problems) > 10 else ""
-        raise PolicyError(
-            "政策文件校验未通过：\n"
-            + "\n".join(shown)
-            + more
-            + "\n请修改后运行 zzxt policy check 重新校验。"
-        ) from None
-
-
-def _line_index(node: yaml.Node | None) -> dict[tuple[str, ...], int]:
-    """Map each path in the YAML document to the 1-based line it starts on."""
-    index: dict[tuple[str, ...], int] = {}
-
-    def walk(n: yaml.Node, path: tuple[str, ...]) -> None:
-        index.setdefault(path, n.start_mark.line + 1)
-        if isinstance(n, yaml.MappingNode):
-            for key_node, value_node in n.value:
-                child = (*path, str(key_node.value))
-                index[child] = key_node.start_mark.line + 1
-                walk(value_node, child)
-        elif isinstance(n, yaml.SequenceNode):
-            for i, item in enumerate(n.value):
-                walk(item, (*path, str(i)))
-
-    if node is not None:
-        walk(node, ())
-    return index
-
-
-_MESSAGES = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "未知字段（可能拼写有误），请删除或更正",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "bool_parsing": "应为 true 或 false",
-    "bool_type": "应为 true 或 false",
-    "string_type": "应为文字",
-    "list_type": "应为列表",
-    "dict_type": "应为键值对",
-    "model_type": "应为键值对",
-    "date_parsing": "应为日期，格式 YYYY-MM-DD",
-    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
-    "date_type": "应为日期，格式 YYYY-MM-DD",
-    "string_too_short": "不能为空",
-    "too_short": "不能为空",
-}
-
-
-def _describe(err: Mapping[str, Any], lines: dict[tuple[str, ...], int], source: str) -> str:
-    ctx = err.get("ctx") or {}
-    full_loc = tuple(err["loc"])
-    if isinstance(ctx.get("error"), LocatedError):
-        full_loc += ctx["error"].loc
-    loc = tuple(str(part) for part in full_loc if part != "[key]")
-    line = 0
-    for n in range(len(loc), -1, -1):
-        if loc[:n] in lines:
-            line = lines[loc[:n]]
-            break
-    field = _dotted(full_loc) or "（文档顶层）"
-    kind = err["type"]
-    if kind == "value_error":
-        text = str(ctx.get("error", err["msg"]))
-    elif kind == "literal_error":
-        text = f"取值应为 {ctx.get('expected', '')}"
-    elif kind == "string_pattern_mismatch":
-        text = f"格式不符（应匹配 {ctx.get('pattern', '')}）"
-    elif kind in ("greater_than_equal", "greater_than"):
-        text = f"应不小于 {ctx.get('ge', ctx.get('gt', ''))}"
-    else:
-        text = _MESSAGES.get(kind, f"取值无效（{err['msg']}）")
-    return f"  {source} 第 {line} 行，字段 {field}：{text}"
-
-
-def _dotted(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        if part == "[key]":
-            out += "（键）"
-        elif isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+    return validate_yaml(
+        Policy,
+        text,
+        source,
+        kind="政策文件",
+        hint="请修改后运行 zzxt policy check 重新校验。",
+        error=PolicyError,
+    )
