@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from tracker import __version__
-from tracker.cli import calendar_cmd, forms_cmd, labels_cmd, policy_cmd, zh
+from tracker.cli import calendar_cmd, faq_cmd, forms_cmd, labels_cmd, policy_cmd, zh
 from tracker.cli.base import CONTEXT_SETTINGS, Group, State
 
 zh.install()
@@ -47,5 +47,11 @@ def main() -> None:
     cli(prog_name="zzxt")
 
 
-for _group in (policy_cmd.policy, calendar_cmd.calendar, forms_cmd.forms, labels_cmd.labels):
+for _group in (
+    policy_cmd.policy,
+    calendar_cmd.calendar,
+    forms_cmd.forms,
+    labels_cmd.labels,
+    faq_cmd.faq,
+):
     cli.add_command(_group)
