@@ -3,7 +3,13 @@
     ZzxtError                exit 1  a check failed or an operation could not finish
     ├── InputError           exit 2  bad input: an option, a date, a file to read
     │   └── PolicyError      exit 2  the policy file cannot be read or is invalid
-    └── CalendarGapError     exit 3  the working-day calendar has no data for a year
+    ├── CalendarGapError     exit 3  the working-day calendar has no data for a year
+    └── ForgeError           exit 8  the tracker (Gitea/GitHub) failed or is unreachable
+        ├── AuthError        exit 4  no token, or the token was refused (401)
+        ├── PermissionDenied exit 5  the token may not do this (403)
+        ├── NotFound         exit 6  the repository (or the object) does not exist (404)
+        ├── RateLimited      exit 7  the rate limit would need too long a wait
+        └── PublicRepoRefused exit 9 reports carry names and phones: not on a public repository
 
 Exit code 2 is also what click uses for usage mistakes, so every "you gave me
 something wrong" case shares one code.
@@ -45,3 +51,29 @@ class CalendarGapError(ZzxtError):
             f"或升级 chinesecalendar。"
         )
         self.year = year
+
+
+class ForgeError(ZzxtError):
+    """The tracker answered with an error we cannot handle, or could not be reached."""
+
+    exit_code = 8
+
+
+class AuthError(ForgeError):
+    exit_code = 4
+
+
+class PermissionDenied(ForgeError):
+    exit_code = 5
+
+
+class NotFound(ForgeError):
+    exit_code = 6
+
+
+class RateLimited(ForgeError):
+    exit_code = 7
+
+
+class PublicRepoRefused(ForgeError):
+    exit_code = 9

@@ -62,7 +62,9 @@ def validate_yaml(
         lines = _line_index(node, line_offset)
         problems = [_describe(err, lines, source) for err in exc.errors()]
         more = f"\n  ……另有 {len(problems) - 10} 处错误" if len(problems) > 10 else ""
-        raise error(f"{kind}校验未通过：\n" + "\n".join(problems[:10]) + more + "\n" + hint) from None
+        raise error(
+            f"{kind}校验未通过：\n" + "\n".join(problems[:10]) + more + "\n" + hint
+        ) from None
 
 
 def _line_index(node: yaml.Node | None, offset: int) -> dict[tuple[str, ...], int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from tracker import __version__
-from tracker.cli import calendar_cmd, faq_cmd, forms_cmd, labels_cmd, policy_cmd, zh
+from tracker.cli import calendar_cmd, faq_cmd, forms_cmd, labels_cmd, policy_cmd, sync_cmd, zh
 from tracker.cli.base import CONTEXT_SETTINGS, Group, State
 
 zh.install()
@@ -53,5 +53,6 @@ for _group in (
     forms_cmd.forms,
     labels_cmd.labels,
     faq_cmd.faq,
+    sync_cmd.sync,
 ):
     cli.add_command(_group)

@@ -1,0 +1,290 @@
+"""GitHub and GitHub Enterprise through PyGithub.
+
+PyGithub completes a list item lazily: touching an attribute its list payload
+lacks costs one request per object. Only attributes that list answers carry
+are read here (pull requests are told apart by `html_url`, not by the
+`pull_request` attribute, which plain issues lack), and objects for writes
+are built lazily from their URL, so a write costs exactly one request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+from github.GithubException import RateLimitExceededException
+from github.GithubObject import NotSet
+
+from tracker.errors import ForgeError, RateLimited
+from tracker.forge.http import check_status
+from tracker.forge.model import Comment, FileChange, FileContent, Issue, Label, Repository, User
+from tracker.forge.settings import ForgeSettings
+
+log = logging.getLogger("zzxt.forge")
+T = TypeVar("T")
+
+PAGE_SIZE = 100
+
+
+class GitHubForge:
+    kind = "github"
+
+    def __init__(self, settings: ForgeSettings) -> None:
+        self._settings = settings
+        policy = settings.retry
+        retry = GithubRetry(
+            total=policy.attempts - 1,
+            backoff_factor=policy.backoff,
+            max_rate_limit_wait=policy.max_wait,
+            secondary_rate_wait=min(60.0, policy.max_wait),
+            allowed_methods={"GET", "POST", "PUT", "PATCH", "DELETE"},
+        )
+        self._gh = Github(
+            auth=Auth.Token(settings.token or ""),
+            base_url=settings.api_base,
+            per_page=PAGE_SIZE,
+            retry=retry,
+            seconds_between_requests=None,
+            seconds_between_writes=settings.write_interval or None,
+            lazy=True,
+            timeout=30,
+            user_agent="zzxt",
+        )
+        self._repo = self._gh.get_repo(settings.repo)
+
+    @contextmanager
+    def _call(self, what: str) -> Iterator[None]:
+        """Translate PyGithub's and requests' errors into ours."""
+        try:
+            yield
+        except RateLimitExceededException as exc:
+            raise RateLimited(
+                f"GitHub 访问频率超限（{what}）：{_message(exc)}。请等待限额重置后再运行。"
+            ) from None
+        except GithubException as exc:
+            if exc.status >= 500:
+                raise ForgeError(
+                    f"GitHub 服务暂时不可用（HTTP {exc.status}，{what}），多次重试仍失败。请稍后重试。"
+                ) from None
+            if "RateLimitExceeded" in type(exc).__name__ or "backoff" in str(exc.data):
+                raise RateLimited(
+                    f"GitHub 访问频率超限，需要等待的时间过长（{what}）。请稍后再运行。"
+                ) from None
+            check_status(exc.status, _message(exc), what=what)
+            raise ForgeError(
+                f"GitHub 返回错误（HTTP {exc.status}，{what}）：{_message(exc)}"
+            ) from None
+        except (requests.exceptions.RequestException, OSError) as exc:
+            raise ForgeError(
+                f"无法连接 GitHub（{what}，{type(exc).__name__}），多次重试仍失败。请检查地址和网络。"
+            ) from None
+
+    def _list(self, what: str, make: Callable[[], Any], convert: Callable[[Any], T]) -> list[T]:
+        with self._call(what):
+            return [convert(item) for item in make()]
+
+    # Forge interface.
+
+    def current_user(self) -> User:
+        with self._call("GET /user"):
+            user = self._gh.get_user()
+            return User(login=user.login, is_bot=user.type == "Bot")
+
+    def repository(self) -> Repository:
+        with self._call(f"GET /repos/{self._settings.repo}"):
+            repo = self._repo
+            permissions = repo.permissions
+            can_write = bool(permissions and (permissions.push or permissions.admin))
+            return Repository(full_name=repo.full_name, private=repo.private, can_write=can_write)
+
+    def list_labels(self) -> list[Label]:
+        return self._list("GET labels", self._repo.get_labels, _label)
+
+    def create_label(self, name: str, color: str, description: str) -> Label:
+        try:
+            with self._call("POST labels"):
+                return _label(self._repo.create_label(name, color, description))
+        except ForgeError:
+            # 422 already_exists: created by an earlier attempt whose answer was lost.
+            existing = next((lb for lb in self.list_labels() if lb.name == name), None)
+            if existing is None:
+                raise
+            return self.update_label(existing, color, description)
+
+    def update_label(self, label: Label, color: str, description: str) -> Label:
+        with self._call("PATCH label"):
+            remote = self._repo.get_label(label.name)
+            remote.edit(label.name, color, description)
+        return Label(name=label.name, color=color, description=description)
+
+    def delete_label(self, label: Label) -> None:
+        with self._call("DELETE label"):
+            self._repo.get_label(label.name).delete()
+
+    def list_issues(
+        self, state: Literal["open", "closed", "all"] = "open", since: datetime | None = None
+    ) -> list[Issue]:
+        def fetch() -> Any:
+            if since is None:
+                return self._repo.get_issues(state=state, sort="created", direction="asc")
+            return self._repo.get_issues(state=state, since=since, sort="created", direction="asc")
+
+        return [
+            issue for issue in self._list("GET issues", fetch, _issue_or_none) if issue is not None
+        ]
+
+    def list_comments(self, since: datetime | None = None) -> list[Comment]:
+        def fetch() -> Any:
+            return self._repo.get_issues_comments(
+                sort="created", direction="asc", since=since if since is not None else NotSet
+            )
+
+        return self._list("GET issues/comments", fetch, _comment)
+
+    def create_issue(self, title: str, body: str, labels: list[str]) -> Issue:
+        with self._call("POST issues"):
+            created = _issue_or_none(self._repo.create_issue(title=title, body=body, labels=labels))
+        assert created is not None
+        return created
+
+    def edit_issue(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: Literal["open", "closed"] | None = None,
+    ) -> None:
+        with self._call("PATCH issue"):
+            self._repo.get_issue(number).edit(
+                title=title if title is not None else NotSet,
+                body=body if body is not None else NotSet,
+                state=state if state is not None else NotSet,
+            )
+
+    def add_labels(self, number: int, names: list[str]) -> None:
+        with self._call("POST issue labels"):
+            self._repo.get_issue(number).add_to_labels(*names)
+
+    def remove_label(self, number: int, name: str) -> None:
+        with self._call("DELETE issue label"):
+            self._repo.get_issue(number).remove_from_labels(name)
+
+    def replace_labels(self, number: int, names: list[str]) -> None:
+        with self._call("PUT issue labels"):
+            self._repo.get_issue(number).set_labels(*names)
+
+    def create_comment(self, number: int, body: str) -> Comment:
+        with self._call("POST comment"):
+            created = self._repo.get_issue(number).create_comment(body)
+            return _comment(created, number)
+
+    def edit_comment(self, comment_id: int, body: str) -> None:
+        with self._call("PATCH comment"):
+            self._repo.get_comment(comment_id).edit(body)
+
+    def assign(self, number: int, logins: list[str]) -> None:
+        with self._call("POST assignees"):
+            self._repo.get_issue(number).add_to_assignees(*logins)
+
+    def read_file(self, path: str) -> FileContent | None:
+        try:
+            with self._call(f"GET contents/{path}"):
+                content = self._repo.get_contents(path)
+        except ForgeError as exc:
+            if getattr(exc, "exit_code", 0) == 6:  # NotFound
+                return None
+            raise
+        if isinstance(content, list):
+            raise ForgeError(f"{path} 在仓库中是目录，不是文件。")
+        return FileContent(path=path, text=content.decoded_content.decode("utf-8"), sha=content.sha)
+
+    def list_files(self, directory: str) -> list[str]:
+        try:
+            with self._call(f"GET contents/{directory}"):
+                listing = self._repo.get_contents(directory)
+        except ForgeError as exc:
+            if getattr(exc, "exit_code", 0) == 6:
+                return []
+            raise
+        if not isinstance(listing, list):
+            return []
+        return sorted(item.path for item in listing if item.type == "file")
+
+    def write_files(self, changes: list[FileChange], message: str) -> int:
+        """GitHub's contents API writes one file per commit."""
+        for change in changes:
+            with self._call(f"PUT contents/{change.path}"):
+                if change.operation == "create":
+                    self._repo.create_file(change.path, message, change.text)
+                elif change.operation == "update":
+                    self._repo.update_file(change.path, message, change.text, change.sha or "")
+                else:
+                    self._repo.delete_file(change.path, message, change.sha or "")
+        return len(changes)
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data
+    if isinstance(data, dict):
+        return str(data.get("message", ""))
+    return ""
+
+
+def _time(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _user(user: Any) -> User:
+    if user is None:
+        return User(login="ghost")
+    login = str(user.login)
+    return User(login=login, is_bot=user.type == "Bot" or login.endswith("[bot]"))
+
+
+def _label(label: Any) -> Label:
+    return Label(
+        name=label.name, color=str(label.color).lower(), description=label.description or ""
+    )
+
+
+def _issue_or_none(issue: Any) -> Issue | None:
+    """Return the issue, or None for a pull request."""
+    if "/pull/" in (issue.html_url or ""):
+        return None
+    created = _time(issue.created_at)
+    assert created is not None
+    return Issue(
+        number=issue.number,
+        title=issue.title or "",
+        body=issue.body or "",
+        author=_user(issue.user),
+        labels=tuple(label.name for label in issue.labels),
+        assignees=tuple(user.login for user in issue.assignees),
+        state="closed" if issue.state == "closed" else "open",
+        created_at=created,
+        updated_at=_time(issue.updated_at) or created,
+        closed_at=_time(issue.closed_at),
+    )
+
+
+def _comment(comment: Any, number: int | None = None) -> Comment:
+    created = _time(comment.created_at)
+    assert created is not None
+    if number is None:
+        number = int(str(comment.issue_url).rstrip("/").rsplit("/", 1)[-1])
+    return Comment(
+        id=comment.id,
+        issue_number=number,
+        author=_user(comment.user),
+        body=comment.body or "",
+        created_at=created,
+        updated_at=_time(comment.updated_at) or created,
+    )

@@ -1,0 +1,124 @@
+"""Domain objects at the forge boundary, and the interface both clients implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True)
+class User:
+    login: str
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class Repository:
+    full_name: str
+    private: bool
+    can_write: bool
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    color: str
+    description: str
+    id: int | None = None  # Gitea addresses labels by id; GitHub by name
+
+
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    title: str
+    body: str
+    author: User
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    state: Literal["open", "closed"]
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    issue_number: int
+    author: User
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class FileContent:
+    path: str
+    text: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file to create, update (with the sha it replaces) or delete."""
+
+    operation: Literal["create", "update", "delete"]
+    path: str
+    text: str = ""
+    sha: str | None = None
+
+
+class Forge(Protocol):
+    """What the tool needs from a tracker. Lists never include pull requests."""
+
+    kind: str
+
+    def current_user(self) -> User: ...
+
+    def repository(self) -> Repository: ...
+
+    def list_labels(self) -> list[Label]: ...
+
+    def create_label(self, name: str, color: str, description: str) -> Label: ...
+
+    def update_label(self, label: Label, color: str, description: str) -> Label: ...
+
+    def delete_label(self, label: Label) -> None: ...
+
+    def list_issues(
+        self, state: Literal["open", "closed", "all"] = "open", since: datetime | None = None
+    ) -> list[Issue]: ...
+
+    def list_comments(self, since: datetime | None = None) -> list[Comment]: ...
+
+    def create_issue(self, title: str, body: str, labels: list[str]) -> Issue: ...
+
+    def edit_issue(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: Literal["open", "closed"] | None = None,
+    ) -> None: ...
+
+    def add_labels(self, number: int, names: list[str]) -> None: ...
+
+    def remove_label(self, number: int, name: str) -> None: ...
+
+    def replace_labels(self, number: int, names: list[str]) -> None: ...
+
+    def create_comment(self, number: int, body: str) -> Comment: ...
+
+    def edit_comment(self, comment_id: int, body: str) -> None: ...
+
+    def assign(self, number: int, logins: list[str]) -> None: ...
+
+    def read_file(self, path: str) -> FileContent | None: ...
+
+    def list_files(self, directory: str) -> list[str]: ...
+
+    def write_files(self, changes: list[FileChange], message: str) -> int:
+        """Apply the changes; return the number of write requests it took."""
+        ...

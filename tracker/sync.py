@@ -1,0 +1,146 @@
+"""Make a tracker match the policy: labels and issue form templates.
+
+`plan` compares what the tracker has with what the policy wants and returns
+the differences; `apply` carries a plan out. Planning reads, applying writes,
+and nothing else does either, so a dry run is exactly the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tracker.forge.model import FileChange, Forge, Label
+from tracker.forms import MARK, TEMPLATE_DIRS, Flavor, render_templates
+from tracker.labels import LabelSpec, label_set, managed_prefixes
+from tracker.policy import Policy
+
+COMMIT_MESSAGE = "zzxt sync：按政策文件更新问题表单"
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    action: Literal["create", "update", "delete"]
+    name: str
+    color: str = ""
+    description: str = ""
+    current: Label | None = None
+
+
+@dataclass
+class Plan:
+    labels: list[LabelChange] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # ours, unused, left because --prune was off
+
+    @property
+    def empty(self) -> bool:
+        return not self.labels and not self.files
+
+    def lines(self) -> list[str]:
+        """The plan as `+`, `~`, `-` lines for people."""
+        out = []
+        for change in self.labels:
+            if change.action == "create":
+                out.append(f"+ 标签 {change.name}（#{change.color}）")
+            elif change.action == "update":
+                assert change.current is not None
+                what = []
+                if change.current.color != change.color:
+                    what.append(f"颜色 #{change.current.color} → #{change.color}")
+                if change.current.description != change.description:
+                    what.append("说明")
+                out.append(f"~ 标签 {change.name}（{'，'.join(what)}）")
+            else:
+                out.append(f"- 标签 {change.name}")
+        marks = {"create": "+", "update": "~", "delete": "-"}
+        for file in self.files:
+            out.append(f"{marks[file.operation]} 文件 {file.path}")
+        return out
+
+    def as_dict(self) -> dict[str, object]:
+        def names(kind: str) -> list[str]:
+            return [c.name for c in self.labels if c.action == kind]
+
+        def paths(kind: str) -> list[str]:
+            return [f.path for f in self.files if f.operation == kind]
+
+        return {
+            "labels": {k: names(k) for k in ("create", "update", "delete")},
+            "files": {k: paths(k) for k in ("create", "update", "delete")},
+            "kept": self.kept,
+        }
+
+
+def plan(policy: Policy, forge: Forge, flavor: Flavor, prune: bool) -> Plan:
+    """Compare the tracker with the policy; read only."""
+    result = Plan()
+    _plan_labels(result, label_set(policy), forge.list_labels(), managed_prefixes(policy), prune)
+    _plan_files(result, render_templates(policy, flavor), TEMPLATE_DIRS[flavor], forge, prune)
+    return result
+
+
+def _plan_labels(
+    result: Plan, wanted: list[LabelSpec], current: list[Label], prefixes: set[str], prune: bool
+) -> None:
+    have = {label.name: label for label in current}
+    names = {spec.name for spec in wanted}
+    for spec in wanted:
+        existing = have.get(spec.name)
+        if existing is None:
+            result.labels.append(LabelChange("create", spec.name, spec.color, spec.description))
+        elif (
+            existing.color.lower() != spec.color.lower() or existing.description != spec.description
+        ):
+            result.labels.append(
+                LabelChange("update", spec.name, spec.color, spec.description, existing)
+            )
+    for label in current:
+        ours = "/" in label.name and label.name.split("/", 1)[0] in prefixes
+        if ours and label.name not in names:
+            if prune:
+                result.labels.append(LabelChange("delete", label.name, current=label))
+            else:
+                result.kept.append(label.name)
+
+
+def _plan_files(
+    result: Plan, wanted: dict[str, str], directory: str, forge: Forge, prune: bool
+) -> None:
+    existing = set(forge.list_files(directory))
+    for name, text in wanted.items():
+        path = f"{directory}/{name}"
+        current = forge.read_file(path) if path in existing else None
+        if current is None:
+            result.files.append(FileChange("create", path, text))
+        elif current.text != text:
+            result.files.append(FileChange("update", path, text, current.sha))
+    wanted_paths = {f"{directory}/{name}" for name in wanted}
+    for path in sorted(existing - wanted_paths):
+        if not path.endswith((".yml", ".yaml")):
+            continue
+        current = forge.read_file(path)
+        if current is None or not current.text.startswith(MARK):
+            continue  # not ours: never touched
+        if prune:
+            result.files.append(FileChange("delete", path, sha=current.sha))
+        else:
+            result.kept.append(path)
+
+
+def apply(result: Plan, forge: Forge) -> int:
+    """Carry the plan out; return the number of write requests."""
+    writes = 0
+    for change in result.labels:
+        if change.action == "create":
+            forge.create_label(change.name, change.color, change.description)
+        elif change.action == "update":
+            assert change.current is not None
+            forge.update_label(change.current, change.color, change.description)
+        else:
+            assert change.current is not None
+            forge.delete_label(change.current)
+        writes += 1
+    if result.files:
+        writes += forge.write_files(result.files, COMMIT_MESSAGE)
+    return writes
