@@ -291,6 +291,24 @@ class Forms(Strict):
         return self
 
 
+class Sla(Strict):
+    """Who counts as answering, whom to escalate to, what is exempt (第十三、十四条)."""
+
+    responders: list[Text] = []  # logins; empty: anyone but the author and bots
+    responder_team: str = ""  # "org/team": its members count as responders too
+    escalate_to: list[Text] = []  # @mentioned when an overdue issue has no assignee
+    bots: list[Text] = []  # more logins to treat as bots
+    exempt_labels: list[Key] = ["rejected"]  # fixed label keys
+    dashboard_title: Text = "问题处理进度清单"
+
+    @field_validator("responder_team")
+    @classmethod
+    def _team_format(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[^/\s]+/[^/\s]+", value):
+            raise ValueError("团队应写作 组织/团队，例如 gdzz/support")
+        return value
+
+
 class Policy(Strict):
     schema_version: Literal[1]
     document: Document
@@ -304,6 +322,7 @@ class Policy(Strict):
     calendar: CalendarSettings = CalendarSettings()
     site: Site
     forms: Forms
+    sla: Sla = Sla()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:
@@ -328,6 +347,10 @@ class Policy(Strict):
                 ("forms", "categories"),
                 "须与 categories 一一对应，应为：" + ", ".join(keys),
             )
+        fixed = [f.key for f in self.labels.fixed]
+        for i, key in enumerate(self.sla.exempt_labels):
+            if key not in fixed:
+                raise LocatedError(("sla", "exempt_labels", i), f"没有 key 为 {key} 的固定标签")
         names = self.label_names()
         for name in names:
             if names.count(name) > 1:

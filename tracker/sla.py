@@ -1,0 +1,158 @@
+"""Reply deadlines of 第十四条 as verdicts: pure functions of issues, comments, policy and now.
+
+The clock starts when the issue is created. The first response is the first
+comment by a responder: not the author, not a bot, and, where the policy
+names responders, one of them. Deadlines come from `tracker.calendar`: the
+day of receipt does not count, the Nth working day ends at 23:59:59 Beijing time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from tracker.calendar import WorkCalendar
+from tracker.errors import CalendarGapError
+from tracker.forge.model import Comment, Issue, User
+from tracker.labels import category_label, fixed_label
+from tracker.policy import Category, Policy
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    MET = "met"
+    LATE = "late"
+    EXEMPT = "exempt"
+    UNKNOWN = "unknown"
+
+
+STATE_NAMES = {
+    State.PENDING: "待答复",
+    State.DUE_SOON: "即将超期",
+    State.OVERDUE: "已超期",
+    State.MET: "按时答复",
+    State.LATE: "超期答复",
+    State.EXEMPT: "不计时限",
+    State.UNKNOWN: "日历缺数据",
+}
+# The SLA label each state carries on an open issue.
+STATE_LABEL_KEYS = {State.DUE_SOON: "due_soon", State.OVERDUE: "overdue", State.LATE: "late"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    issue: Issue
+    category: str | None  # policy key, None when the issue has no category label
+    state: State
+    warn_at: datetime | None
+    due: datetime | None
+    responded_at: datetime | None
+    responder: str | None
+    missing_year: int | None = None  # set when state is UNKNOWN
+
+
+@dataclass(frozen=True)
+class Responders:
+    """Who may answer: the policy's list and team, and who is a bot."""
+
+    logins: frozenset[str] = frozenset()
+    bots: frozenset[str] = frozenset()
+
+    def answers(self, user: User, issue: Issue) -> bool:
+        if user.login == issue.author.login or self.is_bot(user):
+            return False
+        return not self.logins or user.login in self.logins
+
+    def is_bot(self, user: User) -> bool:
+        return user.is_bot or user.login.endswith("[bot]") or user.login in self.bots
+
+
+def issue_category(policy: Policy, issue: Issue) -> Category | None:
+    """Return the category whose label the issue carries (the first, in policy order)."""
+    for category in policy.categories:
+        if category_label(policy, category.key) in issue.labels:
+            return category
+    return None
+
+
+def strictest(policy: Policy) -> Category:
+    """The category with the shortest deadline: used when an issue has none."""
+    return min(policy.categories, key=lambda c: (c.deadline.breach, c.deadline.warn))
+
+
+def first_response(
+    issue: Issue, comments: Iterable[Comment], responders: Responders
+) -> Comment | None:
+    answers = [
+        c
+        for c in comments
+        if c.issue_number == issue.number and responders.answers(c.author, issue)
+    ]
+    return min(answers, key=lambda c: c.created_at, default=None)
+
+
+def evaluate(
+    issue: Issue,
+    comments: Iterable[Comment],
+    policy: Policy,
+    calendar: WorkCalendar,
+    now: datetime,
+    responders: Responders,
+) -> Verdict:
+    """Decide the SLA state of one issue at `now`."""
+    category = issue_category(policy, issue)
+    key = category.key if category else None
+    exempt = {fixed_label(policy, k) for k in policy.sla.exempt_labels}
+    if exempt & set(issue.labels):
+        return Verdict(issue, key, State.EXEMPT, None, None, None, None)
+    rule = (category or strictest(policy)).deadline
+    answer = first_response(issue, comments, responders)
+    responded_at = answer.created_at if answer else None
+    responder = answer.author.login if answer else None
+    try:
+        warn_at = calendar.deadline(issue.created_at, rule.warn).due
+        due = calendar.deadline(issue.created_at, rule.breach).due
+    except CalendarGapError as gap:
+        return Verdict(issue, key, State.UNKNOWN, None, None, responded_at, responder, gap.year)
+    if responded_at is not None:
+        state = State.MET if responded_at <= due else State.LATE
+    elif now > due:
+        state = State.OVERDUE
+    elif now > warn_at:
+        state = State.DUE_SOON
+    else:
+        state = State.PENDING
+    return Verdict(issue, key, state, warn_at, due, responded_at, responder)
+
+
+def evaluate_all(
+    issues: Iterable[Issue],
+    comments: Iterable[Comment],
+    policy: Policy,
+    calendar: WorkCalendar,
+    now: datetime,
+    responders: Responders,
+) -> list[Verdict]:
+    """Evaluate every issue, sorted by due time (unknown ones last)."""
+    by_issue: dict[int, list[Comment]] = {}
+    for comment in comments:
+        by_issue.setdefault(comment.issue_number, []).append(comment)
+    verdicts = [
+        evaluate(i, by_issue.get(i.number, []), policy, calendar, now, responders) for i in issues
+    ]
+    far = datetime.max.replace(tzinfo=calendar.zone)
+    return sorted(verdicts, key=lambda v: (v.due or far, v.issue.number))
+
+
+def wanted_sla_label(policy: Policy, verdict: Verdict) -> str | None:
+    """The one SLA label an open issue should carry, if any."""
+    key = STATE_LABEL_KEYS.get(verdict.state)
+    return fixed_label(policy, key) if key else None
+
+
+def sla_label_names(policy: Policy) -> set[str]:
+    return {fixed_label(policy, key) for key in STATE_LABEL_KEYS.values()}
