@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tracker.cli.table import width as table_width
 from tracker.labels import label_set, managed_prefixes
 from tracker.policy import load_policy
 
@@ -100,5 +101,8 @@ def test_text_listing(invoke) -> None:
     result = invoke("labels", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert len(lines) == len(label_set(load_policy()))
-    assert lines[0].startswith("类别/应用类问题") and "#1d76db" in lines[0]
+    assert lines[0].split() == ["名称", "颜色", "说明"]
+    assert len(lines) == 1 + len(label_set(load_policy()))
+    assert lines[1].startswith("类别/应用类问题") and "#1d76db" in lines[1]
+    # Columns line up although names mix wide and narrow characters.
+    assert len({table_width(line[: line.index("#")]) for line in lines[1:]}) == 1

@@ -27,7 +27,7 @@ TEMPLATE_DIRS: dict[Flavor, str] = {
     "gitea": ".gitea/ISSUE_TEMPLATE",
 }
 CONFIRMATIONS_ID = "confirmations"
-MARK = "# 本文件由 `zzxt forms render"
+MARK = "# 本文件由 `zzxt "  # every generated file starts so; see write_generated
 HEADER = (
     "# 本文件由 `zzxt forms render --flavor {flavor}` 根据政策文件生成，请勿手工修改。\n"
     "# 需要调整时请修改政策文件（zzxt policy show 查看），再重新生成。\n"
@@ -217,9 +217,8 @@ def render_templates(policy: Policy, flavor: Flavor) -> dict[str, str]:
     return files
 
 
-def stale_templates(policy: Policy, flavor: Flavor, directory: Path) -> list[str]:
-    """Return the files in `directory` that differ from what the policy renders."""
-    wanted = render_templates(policy, flavor)
+def stale_files(wanted: dict[str, str], directory: Path) -> list[str]:
+    """Return the files in `directory` that differ from `wanted`, or should not be there."""
     stale = []
     for name, content in wanted.items():
         path = directory / name
@@ -232,7 +231,7 @@ def stale_templates(policy: Policy, flavor: Flavor, directory: Path) -> list[str
     return sorted(stale)
 
 
-def write_templates(files: dict[str, str], directory: Path) -> list[Path]:
+def write_generated(files: dict[str, str], directory: Path) -> list[Path]:
     """Write every file or none, and remove our own files the policy no longer has.
 
     Each file goes to a temp file first; only when all are written are they renamed.

@@ -11,7 +11,17 @@ from pathlib import Path
 import click
 
 from tracker import __version__
-from tracker.cli import calendar_cmd, faq_cmd, forms_cmd, labels_cmd, policy_cmd, sync_cmd, zh
+from tracker.cli import (
+    calendar_cmd,
+    faq_cmd,
+    forms_cmd,
+    labels_cmd,
+    policy_cmd,
+    sla_cmd,
+    sync_cmd,
+    workflows_cmd,
+    zh,
+)
 from tracker.cli.base import CONTEXT_SETTINGS, Group, State
 
 zh.install()
@@ -54,5 +64,7 @@ for _group in (
     labels_cmd.labels,
     faq_cmd.faq,
     sync_cmd.sync,
+    sla_cmd.sla,
+    workflows_cmd.workflows,
 ):
     cli.add_command(_group)

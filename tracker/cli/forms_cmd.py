@@ -16,8 +16,8 @@ from tracker.forms import (
     Flavor,
     build_forms,
     render_templates,
-    stale_templates,
-    write_templates,
+    stale_files,
+    write_generated,
 )
 
 
@@ -64,7 +64,7 @@ def render(state: State, flavor: Flavor | None, out: Path | None, check: bool) -
     targets = [(flavor, out)] if flavor else [(f, None) for f in FLAVORS]
     jobs = [(f, d or Path(TEMPLATE_DIRS[f])) for f, d in targets]
     if check:
-        stale = [(d, name) for f, d in jobs for name in stale_templates(policy, f, d)]
+        stale = [(d, name) for f, d in jobs for name in stale_files(render_templates(policy, f), d)]
         if stale:
             for directory, name in stale:
                 warn(f"与政策不一致：{directory / name}")
@@ -73,7 +73,7 @@ def render(state: State, flavor: Flavor | None, out: Path | None, check: bool) -
         return
     rendered = [(d, render_templates(policy, f)) for f, d in jobs]
     for directory, files in rendered:
-        written = write_templates(files, directory)
+        written = write_generated(files, directory)
         click.echo(f"已生成 {len(written)} 个文件到 {directory}")
 
 

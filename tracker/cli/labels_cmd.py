@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from tracker.cli import table
 from tracker.cli.base import Group, State, pass_state, print_json
 from tracker.labels import label_set
 
@@ -35,6 +36,8 @@ def list_labels(state: State, as_json: bool) -> None:
     if as_json:
         print_json([spec.as_dict() for spec in specs])
         return
-    width = max(len(spec.name) for spec in specs)
-    for spec in specs:
-        click.echo(f"{spec.name.ljust(width, '　')}  #{spec.color}  {spec.description}")
+    click.echo(
+        table.render(
+            ["名称", "颜色", "说明"], [[s.name, f"#{s.color}", s.description] for s in specs]
+        )
+    )

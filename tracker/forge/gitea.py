@@ -216,6 +216,24 @@ class GiteaForge:
     def assign(self, number: int, logins: list[str]) -> None:
         self._request("PATCH", f"{self._repo_path}/issues/{number}", json={"assignees": logins})
 
+    def team_members(self, team: str) -> list[str]:
+        org, name = team.split("/", 1)
+        found = self._request(
+            "GET",
+            f"/orgs/{quote(org, safe='')}/teams/search",
+            params={"q": name, "limit": PAGE_SIZE},
+        ).json()
+        teams = [
+            t for t in found.get("data") or [] if str(t.get("name", "")).lower() == name.lower()
+        ]
+        if not teams:
+            raise NotFound(f"找不到团队 {team}：请检查政策文件 sla.responder_team。")
+        return [u["login"] for u in self._pages(f"/teams/{teams[0]['id']}/members")]
+
+    def pin_issue(self, number: int) -> bool:
+        self._request("POST", f"{self._repo_path}/issues/{number}/pin", allow=(404, 422))
+        return True
+
     def read_file(self, path: str) -> FileContent | None:
         response = self._request("GET", f"{self._repo_path}/contents/{quote(path)}", allow=(404,))
         if response.status_code == 404:

@@ -192,6 +192,16 @@ class GitHubForge:
         with self._call("POST assignees"):
             self._repo.get_issue(number).add_to_assignees(*logins)
 
+    def team_members(self, team: str) -> list[str]:
+        org, slug = team.split("/", 1)
+        with self._call(f"GET /orgs/{org}/teams/{slug}/members"):
+            members = self._gh.get_organization(org).get_team_by_slug(slug).get_members()
+            return [member.login for member in members]
+
+    def pin_issue(self, number: int) -> bool:
+        """GitHub pins issues only through GraphQL; the REST API the tool uses cannot."""
+        return False
+
     def read_file(self, path: str) -> FileContent | None:
         try:
             with self._call(f"GET contents/{path}"):

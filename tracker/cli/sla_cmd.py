@@ -1,0 +1,155 @@
+"""`zzxt sla`: reply deadlines (第十四条) enforced on the tracker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from tracker.calendar import WorkCalendar
+from tracker.cli import table
+from tracker.cli.base import Group, State, pass_state, print_json, warn
+from tracker.cli.forge_opts import forge_options, settings_from
+from tracker.errors import CalendarGapError, ForgeError, InputError, ZzxtError
+from tracker.forge import connect
+from tracker.forge.model import Forge
+from tracker.policy import Policy
+from tracker.progress import due_text
+from tracker.sla import STATE_NAMES, Responders
+from tracker.sla import State as SlaState
+from tracker.sla_bot import RunReport, run
+
+
+@click.group(cls=Group)
+def sla() -> None:
+    """答复时限：按工作日检查每个未关闭问题是否按时答复。
+
+    \b
+    示例：
+      zzxt sla check --forge gitea --url https://gitea.example.cn --repo gdzz/support
+    """
+
+
+@sla.command()
+@forge_options
+@click.option(
+    "--apply", "do_apply", is_flag=True, help="打标签、发超期提醒、指派首位答复人、更新进度清单。"
+)
+@click.option(
+    "--now", "now_text", metavar="时间", help="按此时间判断（ISO 8601，默认为当前时间）。"
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.option("--fail-on-overdue", is_flag=True, help="有超期未答复的问题时退出码为 1。")
+@pass_state
+def check(
+    state: State,
+    forge: str | None,
+    url: str | None,
+    repo: str | None,
+    write_interval: float | None,
+    verbose: bool,
+    do_apply: bool,
+    now_text: str | None,
+    as_json: bool,
+    fail_on_overdue: bool,
+) -> None:
+    """检查未关闭问题的答复时限，按截止时间列出：编号、标题、单位、学段、类别、状态、截止、负责人。
+
+    答复以提问人和机器人以外的人（政策指定答复人时只算指定的人）的第一条评论为准。
+    加 --apply 后：每个问题只保留一个时限标签（即将超期、已超期、超期答复）；
+    刚超期的问题发一条提醒评论，@ 负责人或政策指定的团队，不会重复发送；
+    无人负责的问题指派给首位答复人（首接负责制）；维护一个“问题处理进度清单”问题。
+
+    \b
+    示例：
+      zzxt sla check --forge gitea --url https://gitea.example.cn --repo gdzz/support
+      zzxt sla check --repo gdzz/support --apply --now 2025-10-12T09:00:00+08:00
+    """
+    policy = state.policy()
+    now = _now(policy, now_text)
+    client = connect(settings_from(forge, url, repo, write_interval, verbose))
+    calendar = WorkCalendar(policy.calendar, warn=warn)
+    report = run(policy, client, calendar, now, _responders(policy, client), do_apply)
+    if as_json:
+        print_json(_as_json(report))
+    else:
+        _print(report, do_apply)
+    if report.missing_years:
+        raise CalendarGapError(report.missing_years[0])
+    if fail_on_overdue and report.summary[SlaState.OVERDUE.value]:
+        raise ZzxtError(f"有 {report.summary[SlaState.OVERDUE.value]} 个问题超期未答复。")
+
+
+def _now(policy: Policy, text: str | None) -> datetime:
+    zone = policy.calendar.zone
+    if text is None:
+        return datetime.now(zone)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"--now 的时间 {text!r} 无法识别，请写成 ISO 8601，例如 2025-10-12T09:00:00+08:00。"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _responders(policy: Policy, client: Forge) -> Responders:
+    logins = set(policy.sla.responders)
+    if policy.sla.responder_team:
+        logins |= set(client.team_members(policy.sla.responder_team))
+    bots = set(policy.sla.bots)
+    try:
+        bots.add(client.current_user().login)  # the bot's own account
+    except ForgeError:
+        pass  # GitHub Actions' GITHUB_TOKEN may not read /user; its login ends in [bot]
+    return Responders(logins=frozenset(logins), bots=frozenset(bots))
+
+
+def _as_json(report: RunReport) -> dict[str, object]:
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "now": report.now.isoformat(),
+        "issues": [
+            {
+                "number": o.verdict.issue.number,
+                "category": o.verdict.category,
+                "state": o.verdict.state.value,
+                "warn_at": iso(o.verdict.warn_at),
+                "due": iso(o.verdict.due),
+                "responded_at": iso(o.verdict.responded_at),
+                "responder": o.verdict.responder,
+                "labels_added": o.labels_added,
+                "labels_removed": o.labels_removed,
+            }
+            for o in report.outcomes
+        ],
+        "summary": report.summary,
+    }
+
+
+def _print(report: RunReport, applied: bool) -> None:
+    header = ["编号", "标题", "单位", "学段", "类别", "状态", "截止", "负责人"]
+    body = [
+        [
+            f"#{r.number}",
+            table.clip(r.title, 36),
+            table.clip(r.unit, 20),
+            r.stage,
+            r.category,
+            STATE_NAMES[r.state],
+            due_text(r.due),
+            r.owner or "未指派",
+        ]
+        for r in report.table
+    ]
+    click.echo(f"检查时间：{report.now.isoformat()}（共 {len(report.table)} 个未关闭问题）")
+    if body:
+        click.echo(table.render(header, body))
+    counts = "，".join(f"{STATE_NAMES[SlaState(k)]} {v}" for k, v in report.summary.items() if v)
+    click.echo(f"汇总：{counts or '无'}")
+    if applied:
+        click.echo(f"已写入 {report.writes} 次；进度清单为问题 #{report.dashboard_number}。")
+    else:
+        click.echo("以上为检查结果，未做任何修改；加 --apply 打标签并更新进度清单。")

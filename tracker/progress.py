@@ -1,0 +1,101 @@
+"""The progress list of 第十三条 (问题处理进度清单): rows per issue, as text and Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.form_parse import parse_body
+from tracker.forms import Form
+from tracker.labels import stage_label
+from tracker.policy import Policy
+from tracker.sla import STATE_NAMES, State, Verdict
+
+DASHBOARD_MARK = "<!-- zzxt:dashboard -->"
+# Order of the groups on the dashboard: most urgent first.
+GROUPS = (
+    State.OVERDUE,
+    State.DUE_SOON,
+    State.PENDING,
+    State.UNKNOWN,
+    State.LATE,
+    State.MET,
+    State.EXEMPT,
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    title: str
+    unit: str
+    stage: str
+    category: str
+    state: State
+    due: datetime | None
+    owner: str
+
+
+def rows(policy: Policy, forms: list[Form], verdicts: list[Verdict]) -> list[Row]:
+    """One row per verdict: unit and stage from the form, the owner from assignees."""
+    out = []
+    for verdict in verdicts:
+        issue = verdict.issue
+        fields = parse_body(forms, issue.body).fields
+        stage = str(fields.get("stage") or "") or _stage_from_labels(policy, issue.labels)
+        category = policy.category(verdict.category).name if verdict.category else "未分类"
+        owner = "、".join(issue.assignees) or (verdict.responder or "")
+        out.append(
+            Row(
+                number=issue.number,
+                title=issue.title,
+                unit=str(fields.get("unit") or ""),
+                stage=stage,
+                category=category,
+                state=verdict.state,
+                due=verdict.due,
+                owner=owner,
+            )
+        )
+    return out
+
+
+def _stage_from_labels(policy: Policy, labels: tuple[str, ...]) -> str:
+    for stage in policy.stages:
+        if stage_label(policy, stage.name) in labels:
+            return stage.name
+    return ""
+
+
+def due_text(due: datetime | None) -> str:
+    return due.strftime("%Y-%m-%d %H:%M") if due else "—"
+
+
+def dashboard_body(policy: Policy, table: list[Row]) -> str:
+    """The dashboard issue's body. It holds no clock time, so an unchanged list is not re-edited."""
+    lines = [
+        DASHBOARD_MARK,
+        f"本清单由答复时限机器人按《{policy.document.title}》第十三、十四条自动维护，请勿手工编辑。",
+        "答复时限按工作日计算：收到当天不计，调休上班的周末计入，截止到第 N 个工作日 23:59:59（北京时间）。",
+        "",
+    ]
+    counts = {state: sum(1 for r in table if r.state is state) for state in GROUPS}
+    lines.append("| 状态 | 数量 |")
+    lines.append("| --- | --- |")
+    lines += [f"| {STATE_NAMES[s]} | {counts[s]} |" for s in GROUPS if counts[s]]
+    if not table:
+        lines.append("| — | 0 |")
+    for state in GROUPS:
+        group = [r for r in table if r.state is state]
+        if not group:
+            continue
+        lines += ["", f"## {STATE_NAMES[state]}（{len(group)}）", ""]
+        lines.append("| 编号 | 标题 | 报送单位 | 学段 | 类别 | 截止时间 | 负责人 |")
+        lines.append("| --- | --- | --- | --- | --- | --- | --- |")
+        for r in group:
+            title = r.title.replace("|", "\\|")
+            lines.append(
+                f"| #{r.number} | {title} | {r.unit or '—'} | {r.stage or '—'} | {r.category} "
+                f"| {due_text(r.due)} | {r.owner or '未指派'} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,66 @@
+"""The one place that decides whether a write happens, and records it.
+
+Bots plan their changes through a `Writer`: in a dry run it only records what
+it would do; with `apply` it also performs each write, in order, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tracker.forge.model import Forge
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # add_labels, remove_label, comment, edit_comment, assign, create_issue, edit_issue, pin
+    number: int | None
+    detail: tuple[str, ...] = ()
+
+
+@dataclass
+class Writer:
+    forge: Forge
+    apply: bool
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        return len(self.actions) if self.apply else 0
+
+    def _record(self, kind: str, number: int | None, *detail: str) -> bool:
+        self.actions.append(Action(kind, number, detail))
+        return self.apply
+
+    def add_labels(self, number: int, names: list[str]) -> None:
+        if names and self._record("add_labels", number, *names):
+            self.forge.add_labels(number, names)
+
+    def remove_label(self, number: int, name: str) -> None:
+        if self._record("remove_label", number, name):
+            self.forge.remove_label(number, name)
+
+    def comment(self, number: int, body: str) -> None:
+        if self._record("comment", number, body):
+            self.forge.create_comment(number, body)
+
+    def edit_comment(self, number: int, comment_id: int, body: str) -> None:
+        if self._record("edit_comment", number, body):
+            self.forge.edit_comment(comment_id, body)
+
+    def assign(self, number: int, logins: list[str]) -> None:
+        if self._record("assign", number, *logins):
+            self.forge.assign(number, logins)
+
+    def create_issue(self, title: str, body: str) -> int | None:
+        if self._record("create_issue", None, title):
+            return self.forge.create_issue(title, body, []).number
+        return None
+
+    def edit_issue(self, number: int, body: str) -> None:
+        if self._record("edit_issue", number):
+            self.forge.edit_issue(number, body=body)
+
+    def pin(self, number: int) -> None:
+        if self._record("pin", number):
+            self.forge.pin_issue(number)
