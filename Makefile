@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 ZZXT := $(BIN)/zzxt
 
-.PHONY: install demo test check lint typecheck forms clean
+.PHONY: install demo test check lint typecheck forms site serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 check: lint typecheck
 	$(ZZXT) forms render --check
+	$(ZZXT) workflows render --check
 
 lint: $(STAMP)
 	$(BIN)/ruff check tracker tests scripts
@@ -34,6 +35,16 @@ test: check
 # Re-render the committed issue forms after a policy edit.
 forms: $(STAMP)
 	$(ZZXT) forms render
+
+# The knowledge base: fetch the file:// search shim from npm, then a strict build into site/.
+site: $(STAMP)
+	$(BIN)/python scripts/fetch_site_assets.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
+
+PORT ?= 8000
+serve: site
+	@echo "知识库：http://127.0.0.1:$(PORT)/（按 Ctrl-C 结束）"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site

@@ -80,3 +80,22 @@ _No response_
 - [x] 本问题不含学生身份证号、银行卡号等个人信息（第十九条）。
 BODY
 "$zzxt" forms parse - < "$out/body.md"
+
+step "构建常见问题知识库，在本机提供访问" "make site && make serve"
+python="$(dirname "$(command -v "$zzxt")")/python"
+"$python" scripts/fetch_site_assets.py
+NO_MKDOCS_2_WARNING=1 "$python" -m mkdocs build --strict --quiet
+port=${PORT:-$("$python" -c '
+import socket
+for port in range(8000, 8100):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port)
+        break
+')}
+printf '\n知识库已构建到 site/（共 %s 篇常见问题），访问地址：\033[1mhttp://127.0.0.1:%s/\033[0m\n按 Ctrl-C 结束。\n' \
+  "$(find docs/faq -name '*.md' | wc -l)" "$port"
+"$python" -m http.server "$port" --bind 127.0.0.1 --directory site

@@ -55,3 +55,16 @@ def shared_file(relative: str) -> Path:
     if not path.is_file():
         pytest.skip(f"../shared/{relative} 不存在（仓库单独克隆时没有 shared 目录）")
     return path
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the real knowledge-base site once per session, strict, as `make site` does."""
+    from tests.site_support import fetch_assets, mkdocs_build
+
+    fetch_assets()
+    site = tmp_path_factory.mktemp("site") / "site"
+    result = mkdocs_build(site)
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict 失败：\n{result.stderr}")
+    return site

@@ -36,14 +36,28 @@ GITHUB_ACTIONS = {
         ("github", "https://ghe.example.cn", "https://ghe.example.cn/api/v3"),
         ("github", "http://127.0.0.1:8080", "http://127.0.0.1:8080/api/v3"),
     ],
-    ids=["gitea", "gitea-slash", "gitea-subpath", "gitea-api-given", "github", "github-slash", "ghe", "sandbox"],
+    ids=[
+        "gitea",
+        "gitea-slash",
+        "gitea-subpath",
+        "gitea-api-given",
+        "github",
+        "github-slash",
+        "ghe",
+        "sandbox",
+    ],
 )
 def test_api_base(kind: str, url: str, base: str) -> None:
     assert api_base(kind, url) == base  # type: ignore[arg-type]
 
 
 def test_options_win_over_environment() -> None:
-    env = {"ZZXT_FORGE": "github", "ZZXT_URL": "https://a.example", "ZZXT_REPO": "a/b", "ZZXT_TOKEN": "t"}
+    env = {
+        "ZZXT_FORGE": "github",
+        "ZZXT_URL": "https://a.example",
+        "ZZXT_REPO": "a/b",
+        "ZZXT_TOKEN": "t",
+    }
     s = resolve_settings(env, kind="gitea", url="https://b.example", repo="c/d")
     assert (s.kind, s.url, s.repo, s.token) == ("gitea", "https://b.example", "c/d", "t")
     s = resolve_settings(env, kind=None, url=None, repo=None)
@@ -52,13 +66,23 @@ def test_options_win_over_environment() -> None:
 
 def test_gitea_actions_is_detected_before_github_actions() -> None:
     s = resolve_settings(GITEA_ACTIONS, kind=None, url=None, repo=None)
-    assert (s.kind, s.url, s.repo, s.token) == ("gitea", "https://gitea.gdedu.example.cn", "gdzz/support", "t-gitea")
+    assert (s.kind, s.url, s.repo, s.token) == (
+        "gitea",
+        "https://gitea.gdedu.example.cn",
+        "gdzz/support",
+        "t-gitea",
+    )
     assert s.write_interval == 0.0
 
 
 def test_github_actions() -> None:
     s = resolve_settings(GITHUB_ACTIONS, kind=None, url=None, repo=None)
-    assert (s.kind, s.api_base, s.repo, s.token) == ("github", "https://api.github.com", "gdzz/support", "t-actions")
+    assert (s.kind, s.api_base, s.repo, s.token) == (
+        "github",
+        "https://api.github.com",
+        "gdzz/support",
+        "t-actions",
+    )
     assert s.write_interval == 1.0  # sequential, spaced writes for GitHub's secondary limits
 
 
@@ -76,7 +100,9 @@ def test_ci_tokens_are_ignored_outside_actions() -> None:
 
 
 def test_token_is_not_in_repr() -> None:
-    s = resolve_settings({"ZZXT_TOKEN": "secret-123"}, kind="gitea", url="https://g.example", repo="a/b")
+    s = resolve_settings(
+        {"ZZXT_TOKEN": "secret-123"}, kind="gitea", url="https://g.example", repo="a/b"
+    )
     assert "secret-123" not in repr(s)
 
 

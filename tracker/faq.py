@@ -21,6 +21,10 @@ from tracker.validation import LocatedError, Strict, validate_yaml
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)(?::([a-z_]+))?\s*\}\}")
+PLACEHOLDERS = (
+    "{{phone}}、{{receiver}}、{{document}}、{{site_url}}、{{mailboxes:类别}}、{{deadline:类别}}"
+)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)\Z", re.S | re.M)
 
 
@@ -98,7 +102,40 @@ def parse_entry(text: str, path: Path, policy: Policy) -> Entry:
     )
     if meta.id != path.stem:
         raise FaqError(f"常见问题页面 {path}：id {meta.id} 应与文件名 {path.stem} 一致。")
-    return Entry(meta=meta, body=match.group(2), path=path)
+    entry = Entry(meta=meta, body=match.group(2), path=path)
+    fill_policy_facts(policy, entry)  # an unknown placeholder fails here, not at build time
+    return entry
+
+
+def fill_policy_facts(policy: Policy, entry: Entry) -> str:
+    """Return the answer with `{{phone}}`-style placeholders replaced from the policy.
+
+    Pages that quote the service phone, mailboxes or deadlines use placeholders, so a
+    policy change reaches them on the next build without a hand edit.
+    """
+    keys = [c.key for c in policy.categories]
+
+    def value(match: re.Match[str]) -> str:
+        name, argument = match.group(1), match.group(2)
+        simple = {
+            "phone": policy.service.phone,
+            "receiver": policy.document.receiver,
+            "document": policy.document.number,
+            "site_url": policy.site.url,
+        }
+        if name in simple and argument is None:
+            return simple[name]
+        if name in ("mailboxes", "deadline") and argument in keys:
+            if name == "deadline":
+                return str(policy.category(argument).deadline.breach)
+            return " 和 ".join(policy.mailboxes_for(argument))
+        line = entry.body[: match.start()].count("\n") + 1
+        raise FaqError(
+            f"常见问题页面 {entry.path} 正文第 {line} 行：未知占位符 {match.group(0)}，"
+            f"可用的有 {PLACEHOLDERS}（类别为 {', '.join(keys)}）。"
+        )
+
+    return _PLACEHOLDER.sub(value, entry.body)
 
 
 def load_entries(directory: Path, policy: Policy) -> list[Entry]:

@@ -1,0 +1,143 @@
+"""mkdocs hook: add the pages generated from the policy and the FAQ entries.
+
+Listed under `hooks:` in mkdocs.yml. The pages themselves come from
+`tracker.site`; this file only reads the outside world (`ZZXT_POLICY`,
+`docs/faq/`) and talks to mkdocs. An invalid policy or FAQ page fails the build
+with the same Chinese message `zzxt faq check` prints, naming file and field.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from tracker import site
+from tracker.errors import ZzxtError
+from tracker.faq import Entry, load_entries
+from tracker.policy import Policy, load_policy
+
+log = logging.getLogger("mkdocs.hooks.zzxt")
+
+POLICY_ENV = "ZZXT_POLICY"
+SHIM_HELP = "运行 make site（或 python scripts/fetch_site_assets.py）从 npm 获取"
+
+
+class _Build:
+    """What one build read: the policy and the FAQ entries by source path."""
+
+    policy: Policy | None = None
+    entries: dict[str, Entry] = {}
+
+
+def _policy_path() -> Path | None:
+    value = os.environ.get(POLICY_ENV)
+    return Path(value) if value else None
+
+
+def _relative(path: Path) -> Path:
+    """Return `path` relative to the working directory when it lies below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+# Runs before the search plugin reads its settings, hence the priority.
+@event_priority(100)
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    _resolve_user_dict(config)
+    try:
+        policy = load_policy(_policy_path())
+        entries = site.nav(policy)
+    except ZzxtError as error:
+        raise PluginError(error.message) from None
+    _Build.policy = policy
+    _Build.entries = {}
+    if config.nav is not None:
+        at = next((i + 1 for i, item in enumerate(config.nav) if _is_home(item)), 0)
+        config.nav[at:at] = entries
+    return config
+
+
+def _is_home(item: Any) -> bool:
+    return item == site.HOME or (isinstance(item, dict) and site.HOME in item.values())
+
+
+def _resolve_user_dict(config: MkDocsConfig) -> None:
+    """Find a relative `jieba_dict_user` next to mkdocs.yml or in this project, not only in `.`."""
+    bases = [
+        Path(config.config_file_path or ".").resolve().parent,
+        Path(__file__).resolve().parents[1],
+    ]
+    for plugin in config.plugins.values():
+        options: Any = getattr(plugin, "config", None)
+        value = options.get("jieba_dict_user") if hasattr(options, "get") else None
+        if not value or Path(value).is_absolute() or Path(value).is_file():
+            continue
+        found = next((base / value for base in bases if (base / value).is_file()), None)
+        if found is not None:
+            options["jieba_dict_user"] = str(found)
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    policy = _Build.policy
+    if policy is None:  # pragma: no cover - on_config always runs first
+        raise PluginError("内部错误：政策尚未加载。")
+    faq_dir = _relative(Path(config.docs_dir) / site.FAQ_DIR)
+    try:
+        entries = load_entries(faq_dir, policy)
+        generated = site.pages(policy, entries)
+    except ZzxtError as error:
+        raise PluginError(error.message) from None
+    _Build.entries = {site.entry_page(e): e for e in entries}
+    for path, text in generated.items():
+        if files.get_file_from_path(path) is not None:
+            raise PluginError(
+                f"docs/{path} 与自动生成的页面同名：该页面由政策和常见问题自动生成，请删除此文件。"
+            )
+        files.append(File.generated(config, path, content=text))
+    _check_polyfills(config)
+    return files
+
+
+def _check_polyfills(config: MkDocsConfig) -> None:
+    """Refuse scripts from other hosts; drop a local shim that was not fetched."""
+    kept = []
+    for url in config.extra.get("polyfills", []):
+        if "//" in url:
+            raise PluginError(
+                f"extra.polyfills 引用了外部脚本 {url}：站点须能在无法访问互联网的内网使用，"
+                "请改用本地文件。"
+            )
+        if (Path(config.docs_dir) / url).is_file():
+            kept.append(url)
+        else:
+            log.info(
+                f"警告：缺少 docs/{url}（iframe-worker），站点照常构建，但从 file:// 打开时无法搜索。"
+                f"{SHIM_HELP}。"
+            )
+    # The offline plugin has already looked for a local iframe-worker (and so added no
+    # CDN copy) in on_config; removing the missing file now only avoids a dead link.
+    config.extra["polyfills"] = kept
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    entry = _Build.entries.get(page.file.src_uri)
+    if entry is None or _Build.policy is None:
+        return markdown
+    return site.decorate(_Build.policy, entry, markdown)
+
+
+def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
+    path = _policy_path()
+    if path is not None:
+        server.watch(str(path))
+    return server
