@@ -17,6 +17,7 @@ from tracker.cli import (
     forms_cmd,
     labels_cmd,
     policy_cmd,
+    sandbox_cmd,
     sla_cmd,
     sync_cmd,
     workflows_cmd,
@@ -66,5 +67,6 @@ for _group in (
     sync_cmd.sync,
     sla_cmd.sla,
     workflows_cmd.workflows,
+    sandbox_cmd.sandbox,
 ):
     cli.add_command(_group)

@@ -1,0 +1,99 @@
+"""`zzxt sandbox`: a local forge that speaks the Gitea and GitHub APIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.cli.base import Command, warn
+from tracker.errors import InputError
+from tracker.sandbox import Sandbox, load_seed
+from tracker.sandbox.seed import default_seed
+
+
+@click.command(cls=Command)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8787,
+    show_default=True,
+    help="监听端口；0 表示任选一个空闲端口。",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option(
+    "--seed",
+    "seed_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="种子文件（YAML 或 JSON）：用户、令牌、仓库、标签、问题和评论。不指定时用内置的最小数据。",
+)
+@click.option(
+    "--faults",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="故障比例（0 到 1）：这一比例的 API 请求返回 502、429 或直接断开连接。",
+)
+@click.option(
+    "--fault-seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="故障的随机种子：相同的种子、相同的请求顺序得到相同的故障。",
+)
+@click.option("-q", "--quiet", is_flag=True, help="不逐条显示收到的请求。")
+def sandbox(
+    port: int, host: str, seed_path: Path | None, faults: float, fault_seed: int, quiet: bool
+) -> None:
+    """启动沙箱：在本机内存中模拟一个同时提供 Gitea API 和 GitHub API 的代码托管平台。
+
+    用于试用机器人、演示和测试：不连接任何真实服务器，停止后数据全部丢弃。Gitea API 在 /api/v1，GitHub API 在 /api/v3（GitHub Enterprise 的布局）。按 Ctrl-C 停止。
+
+    种子文件的写法见 docs/admin/sandbox.md。
+
+    \b
+    示例：
+      zzxt sandbox --port 8787
+      zzxt sandbox --port 8787 --seed 沙箱种子.yml
+      zzxt sandbox --port 8787 --faults 0.2 --fault-seed 7
+    """
+    seed = load_seed(seed_path) if seed_path else default_seed()
+    on_request = None if quiet else _show_request
+    box = Sandbox(
+        seed, faults=faults, fault_seed=fault_seed, host=host, port=port, on_request=on_request
+    )
+    try:
+        box.start()
+    except OSError as exc:
+        raise InputError(
+            f"无法在 {host}:{port} 上启动沙箱：{exc.strerror or exc}。请换一个端口（--port）。"
+        ) from None
+    url = box.url
+    click.echo(f"沙箱已启动：{url}")
+    click.echo(f"  Gitea API： {url}/api/v1")
+    click.echo(f"  GitHub API：{url}/api/v3")
+    click.echo("用户与令牌（仅供本沙箱使用）：")
+    for user in seed.users:
+        kind = "，机器人" if user.type == "Bot" else ""
+        token = user.token or "（无令牌，只能作为问题和评论的作者）"
+        click.echo(f"  {user.login}{kind}：{token}")
+    click.echo("仓库：")
+    for repo in seed.repos:
+        visibility = "私有" if repo.private else "公开"
+        writers = "、".join(repo.writers) if repo.writers is not None else "所有有令牌的用户"
+        click.echo(f"  {repo.name}（{visibility}，可写：{writers}）")
+    if faults:
+        click.echo(f"故障注入：{faults:.0%} 的 API 请求会失败（随机种子 {fault_seed}）。")
+    click.echo("按 Ctrl-C 停止。", nl=True)
+    try:
+        box.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        box.stop()
+        click.echo("沙箱已停止。")
+
+
+def _show_request(entry: dict[str, object]) -> None:
+    status = entry["status"] or "断开"
+    warn(f"{entry['method']} {entry['path']} {status}")

@@ -1,0 +1,160 @@
+"""What both API faces share: requests, responses, routing and pagination."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from tracker.sandbox.state import Forge, Invalid, User
+
+JSON = Any
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # as sent, percent-encoded, without the query
+    query: dict[str, str]
+    body: JSON
+    base: str  # "http://host:port", as the client addressed us
+    user: User | None = None
+
+    def int_arg(self, name: str, default: int) -> int:
+        value = self.query.get(name, "")
+        try:
+            return int(value) if value else default
+        except ValueError:
+            raise Invalid("Query", name, f"{name} must be an integer") from None
+
+    def since_arg(self, name: str = "since") -> datetime | None:
+        value = self.query.get(name)
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise Invalid("Query", name, f"{name} must be an ISO 8601 timestamp") from None
+        if moment.tzinfo is None:
+            raise Invalid("Query", name, f"{name} must include a time zone")
+        return moment
+
+    def body_dict(self) -> dict[str, JSON]:
+        if self.body is None:
+            return {}
+        if not isinstance(self.body, dict):
+            raise Invalid("Body", "body", "the request body must be a JSON object")
+        return self.body
+
+    def body_str(self, name: str, required: bool = False) -> str | None:
+        value = self.body_dict().get(name)
+        if value is None:
+            if required:
+                raise Invalid("Body", name, f"{name} is required")
+            return None
+        if not isinstance(value, str):
+            raise Invalid("Body", name, f"{name} must be a string")
+        return value
+
+
+@dataclass
+class Response:
+    status: int
+    body: JSON = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[..., Response]
+
+
+@dataclass
+class Route:
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+class Router:
+    """Match a method and a path relative to the API root to a handler.
+
+    In templates `{name}` is one path segment, `{name:int}` a number and
+    `{name:path}` the rest of the path (file paths, and GitHub label names,
+    which PyGithub sends with their "/" unescaped). Routes are tried in the
+    order they were added.
+    """
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, template: str, handler: Handler) -> None:
+        def part(match: re.Match[str]) -> str:
+            name, _, kind = match.group(1).partition(":")
+            body = {"int": "[0-9]+", "path": ".+"}.get(kind, "[^/]+")
+            return f"(?P<{name}>{body})"
+
+        regex = re.sub(
+            r"\{([a-z_:]+)\}", part, re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+        )
+        self.routes.append(Route(method, template, re.compile(f"^{regex}$"), handler))
+
+    def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found and route.method == method:
+                return route.handler, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None
+
+
+def paginate(
+    req: Request,
+    items: list[JSON],
+    *,
+    size_param: str,
+    default: int,
+    maximum: int,
+    total_header: bool = False,
+) -> Response:
+    """Answer one page of `items` with a `Link` header (and `X-Total-Count` if asked)."""
+    size = req.int_arg(size_param, default)
+    size = default if size <= 0 else min(size, maximum)
+    page = max(req.int_arg("page", 1), 1)
+    last = max((len(items) + size - 1) // size, 1)
+    chunk = items[(page - 1) * size : page * size]
+
+    def link(number: int, rel: str) -> str:
+        query = {**req.query, "page": str(number)}
+        return f'<{req.base}{req.path}?{urlencode(query)}>; rel="{rel}"'
+
+    links = []
+    if page < last:
+        links += [link(page + 1, "next"), link(last, "last")]
+    if page > 1:
+        links += [link(1, "first"), link(min(page - 1, last), "prev")]
+    headers = {"Link": ", ".join(links)} if links else {}
+    if total_header:
+        headers["X-Total-Count"] = str(len(items))
+    return Response(200, chunk, headers)
+
+
+class Api:
+    """One API face of the forge: a URL prefix, its routes and its error format."""
+
+    prefix = ""
+
+    def __init__(self, forge: Forge) -> None:
+        self.forge = forge
+        self.router = Router()
+
+    def handle(self, req: Request, token: str | None) -> Response:
+        raise NotImplementedError
+
+    def user_for(self, token: str | None) -> tuple[bool, User | None]:
+        """Return (token accepted, user); no token is accepted as anonymous."""
+        if token is None:
+            return True, None
+        user = self.forge.user_by_token(token)
+        return user is not None, user
