@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from tracker.forge.settings import KINDS, ForgeSettings, resolve_settings
+from tracker.errors import InputError
+from tracker.forge import connect
+from tracker.forge.model import Forge
+from tracker.forge.settings import KINDS, ForgeSettings, RetryPolicy, resolve_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,11 +58,39 @@ def settings_from(
 ) -> ForgeSettings:
     """Build connection settings from the options and this process's environment."""
     if verbose:
-        handler = logging.StreamHandler()
+        handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("zzxt: %(message)s"))
         logger = logging.getLogger("zzxt.forge")
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
+        click.get_current_context().call_on_close(lambda: logger.removeHandler(handler))
     return resolve_settings(
-        os.environ, kind=forge, url=url, repo=repo, write_interval=write_interval
+        os.environ,
+        kind=forge,
+        url=url,
+        repo=repo,
+        write_interval=write_interval,
+        retry=_retry_policy(os.environ.get("ZZXT_RETRY_BACKOFF")),
     )
+
+
+def _retry_policy(backoff: str | None) -> RetryPolicy:
+    """Retries as configured; ZZXT_RETRY_BACKOFF sets the first wait in seconds."""
+    if not backoff:
+        return RetryPolicy()
+    try:
+        seconds = float(backoff)
+    except ValueError:
+        raise InputError(
+            f"环境变量 ZZXT_RETRY_BACKOFF 应为秒数，例如 0.5，而不是 {backoff!r}。"
+        ) from None
+    if seconds < 0:
+        raise InputError("环境变量 ZZXT_RETRY_BACKOFF 不能为负数。")
+    return RetryPolicy(backoff=seconds)
+
+
+def open_forge(settings: ForgeSettings) -> Forge:
+    """Connect, and close the connection when the command ends."""
+    client = connect(settings)
+    click.get_current_context().call_on_close(client.close)
+    return client

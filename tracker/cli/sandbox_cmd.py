@@ -41,9 +41,22 @@ from tracker.sandbox.seed import default_seed
     show_default=True,
     help="故障的随机种子：相同的种子、相同的请求顺序得到相同的故障。",
 )
+@click.option(
+    "--retry-after",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="故障 429 应答中 Retry-After 要求等待的秒数。",
+)
 @click.option("-q", "--quiet", is_flag=True, help="不逐条显示收到的请求。")
 def sandbox(
-    port: int, host: str, seed_path: Path | None, faults: float, fault_seed: int, quiet: bool
+    port: int,
+    host: str,
+    seed_path: Path | None,
+    faults: float,
+    fault_seed: int,
+    retry_after: int,
+    quiet: bool,
 ) -> None:
     """启动沙箱：在本机内存中模拟一个同时提供 Gitea API 和 GitHub API 的代码托管平台。
 
@@ -60,7 +73,13 @@ def sandbox(
     seed = load_seed(seed_path) if seed_path else default_seed()
     on_request = None if quiet else _show_request
     box = Sandbox(
-        seed, faults=faults, fault_seed=fault_seed, host=host, port=port, on_request=on_request
+        seed,
+        faults=faults,
+        fault_seed=fault_seed,
+        retry_after=retry_after,
+        host=host,
+        port=port,
+        on_request=on_request,
     )
     try:
         box.start()

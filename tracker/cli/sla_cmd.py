@@ -9,9 +9,8 @@ import click
 from tracker.calendar import WorkCalendar
 from tracker.cli import table
 from tracker.cli.base import Group, State, pass_state, print_json, warn
-from tracker.cli.forge_opts import forge_options, settings_from
+from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import CalendarGapError, ForgeError, InputError, ZzxtError
-from tracker.forge import connect
 from tracker.forge.model import Forge
 from tracker.policy import Policy
 from tracker.progress import due_text
@@ -67,7 +66,7 @@ def check(
     """
     policy = state.policy()
     now = _now(policy, now_text)
-    client = connect(settings_from(forge, url, repo, write_interval, verbose))
+    client = open_forge(settings_from(forge, url, repo, write_interval, verbose))
     calendar = WorkCalendar(policy.calendar, warn=warn)
     report = run(policy, client, calendar, now, _responders(policy, client), do_apply)
     if as_json:

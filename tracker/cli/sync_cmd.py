@@ -6,9 +6,8 @@ import click
 
 from tracker import sync as syncing
 from tracker.cli.base import Command, State, pass_state, print_json
-from tracker.cli.forge_opts import forge_options, settings_from
+from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import PublicRepoRefused
-from tracker.forge import connect
 
 
 @click.command(cls=Command)
@@ -51,7 +50,7 @@ def sync(
     """
     policy = state.policy()
     settings = settings_from(forge, url, repo, write_interval, verbose)
-    client = connect(settings)
+    client = open_forge(settings)
     repository = client.repository()
     if not repository.private and not allow_public:
         raise PublicRepoRefused(

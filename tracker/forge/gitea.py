@@ -50,6 +50,9 @@ class GiteaForge:
         self._last_write = 0.0
         self._labels: dict[str, Label] | None = None
 
+    def close(self) -> None:
+        self._http.close()
+
     # Plumbing.
 
     def _request(

@@ -57,6 +57,9 @@ class GitHubForge:
         )
         self._repo = self._gh.get_repo(settings.repo)
 
+    def close(self) -> None:
+        self._gh.close()
+
     @contextmanager
     def _call(self, what: str) -> Iterator[None]:
         """Translate PyGithub's and requests' errors into ours."""
@@ -168,8 +171,12 @@ class GitHubForge:
             )
 
     def add_labels(self, number: int, names: list[str]) -> None:
+        # PyGithub's add_to_labels/set_labels send a bare array; the documented body
+        # is {"labels": [...]}, so these two go through PyGithub's requester.
         with self._call("POST issue labels"):
-            self._repo.get_issue(number).add_to_labels(*names)
+            self._gh.requester.requestJsonAndCheck(
+                "POST", f"{self._repo.url}/issues/{number}/labels", input={"labels": names}
+            )
 
     def remove_label(self, number: int, name: str) -> None:
         with self._call("DELETE issue label"):
@@ -177,7 +184,9 @@ class GitHubForge:
 
     def replace_labels(self, number: int, names: list[str]) -> None:
         with self._call("PUT issue labels"):
-            self._repo.get_issue(number).set_labels(*names)
+            self._gh.requester.requestJsonAndCheck(
+                "PUT", f"{self._repo.url}/issues/{number}/labels", input={"labels": names}
+            )
 
     def create_comment(self, number: int, body: str) -> Comment:
         with self._call("POST comment"):

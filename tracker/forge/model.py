@@ -74,6 +74,10 @@ class Forge(Protocol):
 
     kind: str
 
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
     def current_user(self) -> User: ...
 
     def repository(self) -> Repository: ...

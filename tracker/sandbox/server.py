@@ -34,8 +34,9 @@ FAULTS = ("502", "drop", "429")
 class Faults:
     """Decide, in arrival order and reproducibly, which API requests fail."""
 
-    def __init__(self, rate: float, seed: int) -> None:
+    def __init__(self, rate: float, seed: int, retry_after: int = 1) -> None:
         self.rate = rate
+        self.retry_after = retry_after  # seconds a 429 asks the client to wait
         self.random = random.Random(seed)
         self.lock = threading.Lock()
 
@@ -158,7 +159,7 @@ class Handler(BaseHTTPRequestHandler):
                 status, {"message": "Bad Gateway" if status == 502 else "Too Many Requests"}
             )
             if status == 429:
-                response.headers["Retry-After"] = "1"
+                response.headers["Retry-After"] = str(self.server.faults.retry_after)
             if isinstance(api, GithubApi):
                 with self.server.forge.lock:
                     response.headers.update(api.rate_headers(api.user_for(self._token())[1]))
@@ -287,6 +288,7 @@ class Sandbox:
         *,
         faults: float = 0.0,
         fault_seed: int = 0,
+        retry_after: int = 1,
         record_bodies: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -297,7 +299,7 @@ class Sandbox:
         self.seed = seed or default_seed()
         self.forge = build_forge(self.seed)
         self.log = RequestLog(record_bodies)
-        self._faults = Faults(faults, fault_seed)
+        self._faults = Faults(faults, fault_seed, retry_after)
         self._address = (host, port)
         self._on_request = on_request
         self._server: SandboxServer | None = None
@@ -339,6 +341,10 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def set_fault_rate(self, rate: float) -> None:
+        """Change the share of failing requests, e.g. 0 for a clean rerun on the same state."""
+        self._faults.rate = rate
 
     def requests(self) -> list[dict[str, JSON]]:
         """Return the request log (the same list as GET /_sandbox/requests)."""
