@@ -231,3 +231,15 @@ def test_sla_label(state: State, label: str | None) -> None:
     assert (
         wanted_sla_label(POLICY, verdict.__class__(**{**verdict.__dict__, "state": state})) == label
     )
+
+
+def test_comments_after_now_are_not_yet_answers() -> None:
+    comments = [comment("2025-10-13T09:00")]
+    at = evaluate(
+        issue("2025-09-30T16:00"), comments, POLICY, CALENDAR, t("2025-10-12T09:00"), Responders()
+    )
+    assert at.state is State.OVERDUE and at.responded_at is None
+    later = evaluate(
+        issue("2025-09-30T16:00"), comments, POLICY, CALENDAR, t("2025-10-13T10:00"), Responders()
+    )
+    assert later.state is State.LATE

@@ -110,7 +110,8 @@ def evaluate(
     if exempt & set(issue.labels):
         return Verdict(issue, key, State.EXEMPT, None, None, None, None)
     rule = (category or strictest(policy)).deadline
-    answer = first_response(issue, comments, responders)
+    # Judge the issue as it stood at `now`: a later comment has not happened yet.
+    answer = first_response(issue, (c for c in comments if c.created_at <= now), responders)
     responded_at = answer.created_at if answer else None
     responder = answer.author.login if answer else None
     try:

@@ -70,7 +70,7 @@ def check(
     calendar = WorkCalendar(policy.calendar, warn=warn)
     report = run(policy, client, calendar, now, _responders(policy, client), do_apply)
     if as_json:
-        print_json(_as_json(report))
+        print_json(_as_json(report, policy))
     else:
         _print(report, do_apply)
     if report.missing_years:
@@ -104,12 +104,14 @@ def _responders(policy: Policy, client: Forge) -> Responders:
     return Responders(logins=frozenset(logins), bots=frozenset(bots))
 
 
-def _as_json(report: RunReport) -> dict[str, object]:
+def _as_json(report: RunReport, policy: Policy) -> dict[str, object]:
+    zone = policy.calendar.zone
+
     def iso(moment: datetime | None) -> str | None:
-        return moment.isoformat() if moment else None
+        return moment.astimezone(zone).isoformat() if moment else None
 
     return {
-        "now": report.now.isoformat(),
+        "now": iso(report.now),
         "issues": [
             {
                 "number": o.verdict.issue.number,
