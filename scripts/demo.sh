@@ -81,8 +81,52 @@ _No response_
 BODY
 "$zzxt" forms parse - < "$out/body.md"
 
-step "构建常见问题知识库，在本机提供访问" "make site && make serve"
+step "启动沙箱：本机模拟的 Gitea/GitHub，内有国庆前后一个月的 23 个问题" \
+  "zzxt sandbox --port … --seed 演示种子.yml"
 python="$(dirname "$(command -v "$zzxt")")/python"
+"$python" scripts/demo_seed.py > "$out/seed.yml"
+sandbox_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$zzxt" sandbox --port "$sandbox_port" --seed "$out/seed.yml" --quiet > "$out/sandbox.log" 2>&1 &
+sandbox_pid=$!
+trap 'kill "$sandbox_pid" 2>/dev/null; rm -rf "$out"' EXIT
+url="http://127.0.0.1:$sandbox_port"
+for _ in $(seq 50); do
+  "$python" -c "import httpx, sys; httpx.get('$url/_sandbox/state').raise_for_status()" 2>/dev/null && break
+  sleep 0.2
+done
+export ZZXT_TOKEN=demo-bot-token
+forge=(--forge gitea --url "$url" --repo gdzz/support --write-interval 0)
+now=2025-10-13T10:00:00+08:00
+echo "沙箱地址：$url（Gitea API 在 /api/v1）"
+
+step "同步标签和表单：先看计划" "zzxt sync --forge gitea --url $url --repo gdzz/support"
+"$zzxt" sync "${forge[@]}" > "$out/plan.txt"
+head -12 "$out/plan.txt"
+echo "  ……（共 $(grep -c '^  [+~-] ' "$out/plan.txt") 项）"
+
+step "同步标签和表单：执行" "zzxt sync … --apply"
+"$zzxt" sync "${forge[@]}" --apply | tail -1
+
+step "国庆假期后第一个工作日上午检查答复时限" "zzxt sla check … --now $now --apply"
+"$zzxt" sla check "${forge[@]}" --now "$now" --apply
+
+step "问题处理进度清单（机器人维护的置顶问题）" "在 Gitea 中打开“问题处理进度清单”"
+"$python" - "$url" <<'PY'
+import sys
+import httpx
+url = sys.argv[1]
+issues = httpx.get(f"{url}/api/v1/repos/gdzz/support/issues", params={"state": "open", "type": "issues", "limit": 50},
+                   headers={"Authorization": "token demo-bot-token"}).json()
+board = next(i for i in issues if "zzxt:dashboard" in (i.get("body") or ""))
+print(f"#{board['number']} {board['title']}\n")
+print(board["body"])
+PY
+
+step "再运行一次：没有新的变化，不重复发送提醒" "zzxt sla check … --now $now --apply"
+"$zzxt" sla check "${forge[@]}" --now "$now" --apply | tail -2
+kill "$sandbox_pid" 2>/dev/null || true
+
+step "构建常见问题知识库，在本机提供访问" "make site && make serve"
 "$python" scripts/fetch_site_assets.py
 NO_MKDOCS_2_WARNING=1 "$python" -m mkdocs build --strict --quiet
 port=${PORT:-$("$python" -c '

@@ -12,6 +12,8 @@ from tracker.policy import Policy
 from tracker.sla import STATE_NAMES, State, Verdict
 
 DASHBOARD_MARK = "<!-- zzxt:dashboard -->"
+# GitHub refuses issue bodies over 65,536 characters; stay well below.
+MAX_BODY = 60_000
 # Order of the groups on the dashboard: most urgent first.
 GROUPS = (
     State.OVERDUE,
@@ -71,8 +73,12 @@ def due_text(due: datetime | None) -> str:
     return due.strftime("%Y-%m-%d %H:%M") if due else "—"
 
 
-def dashboard_body(policy: Policy, table: list[Row]) -> str:
-    """The dashboard issue's body. It holds no clock time, so an unchanged list is not re-edited."""
+def dashboard_body(policy: Policy, table: list[Row], max_chars: int = MAX_BODY) -> str:
+    """The dashboard issue's body. It holds no clock time, so an unchanged list is not re-edited.
+
+    Rows are listed most urgent first until the body would pass `max_chars`; the rest
+    are counted, and `zzxt sla check` prints them all.
+    """
     lines = [
         DASHBOARD_MARK,
         f"本清单由答复时限机器人按《{policy.document.title}》第十三、十四条自动维护，请勿手工编辑。",
@@ -85,17 +91,32 @@ def dashboard_body(policy: Policy, table: list[Row]) -> str:
     lines += [f"| {STATE_NAMES[s]} | {counts[s]} |" for s in GROUPS if counts[s]]
     if not table:
         lines.append("| — | 0 |")
+    size = sum(len(line) + 1 for line in lines)
+    left_out = 0
     for state in GROUPS:
         group = [r for r in table if r.state is state]
         if not group:
             continue
-        lines += ["", f"## {STATE_NAMES[state]}（{len(group)}）", ""]
-        lines.append("| 编号 | 标题 | 报送单位 | 学段 | 类别 | 截止时间 | 负责人 |")
-        lines.append("| --- | --- | --- | --- | --- | --- | --- |")
+        head = [
+            "",
+            f"## {STATE_NAMES[state]}（{len(group)}）",
+            "",
+            "| 编号 | 标题 | 报送单位 | 学段 | 类别 | 截止时间 | 负责人 |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        size += sum(len(line) + 1 for line in head)
+        lines += head
         for r in group:
             title = r.title.replace("|", "\\|")
-            lines.append(
+            row = (
                 f"| #{r.number} | {title} | {r.unit or '—'} | {r.stage or '—'} | {r.category} "
                 f"| {due_text(r.due)} | {r.owner or '未指派'} |"
             )
+            if left_out or size + len(row) + 1 > max_chars - 200:
+                left_out += 1
+                continue
+            size += len(row) + 1
+            lines.append(row)
+    if left_out:
+        lines += ["", f"……另有 {left_out} 个问题因篇幅未列出，完整清单请运行 `zzxt sla check`。"]
     return "\n".join(lines) + "\n"

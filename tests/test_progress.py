@@ -1,0 +1,56 @@
+"""The progress list (问题处理进度清单) as a dashboard issue body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tracker.policy import load_policy
+from tracker.progress import DASHBOARD_MARK, MAX_BODY, Row, dashboard_body
+from tracker.sla import State
+
+POLICY = load_policy()
+DUE = datetime(2025, 10, 11, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def row(number: int, state: State = State.OVERDUE) -> Row:
+    return Row(
+        number,
+        f"广州市-义务教育-技术类问题：第{number}号|问题",
+        "广州市教育局",
+        "义务教育",
+        "技术类问题",
+        state,
+        DUE,
+        "",
+    )
+
+
+def test_groups_most_urgent_first() -> None:
+    body = dashboard_body(
+        POLICY, [row(2, State.MET), row(1, State.OVERDUE), row(3, State.DUE_SOON)]
+    )
+    assert body.startswith(DASHBOARD_MARK)
+    assert (
+        body.index("## 已超期（1）")
+        < body.index("## 即将超期（1）")
+        < body.index("## 按时答复（1）")
+    )
+    assert (
+        "| #1 | 广州市-义务教育-技术类问题：第1号\\|问题 | 广州市教育局 | 义务教育 | 技术类问题 | 2025-10-11 23:59 | 未指派 |"
+        in body
+    )
+    assert "另有" not in body
+
+
+def test_no_clock_time_so_identical_lists_give_identical_bodies() -> None:
+    assert dashboard_body(POLICY, [row(1)]) == dashboard_body(POLICY, [row(1)])
+
+
+def test_a_long_list_stays_under_the_body_limit() -> None:
+    body = dashboard_body(POLICY, [row(n) for n in range(1, 3001)])
+    assert len(body) <= MAX_BODY
+    assert "## 已超期（3000）" in body
+    listed = body.count("\n| #")
+    assert 0 < listed < 3000
+    assert f"另有 {3000 - listed} 个问题因篇幅未列出" in body
