@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -382,11 +383,14 @@ class GiteaApi(Api):
         found = self._repo(req, owner, repo)
         return found, self.forge.require_write(found, req.user)
 
-    def _page(self, req: Request, items: list[JSON]) -> Response:
+    def _page(
+        self, req: Request, items: Sequence[Any], render: Callable[[Any], JSON] | None = None
+    ) -> Response:
         s = self.forge.settings
         return paginate(
             req,
             items,
+            render=render,
             size_param="limit",
             default=s.gitea_default_limit,
             maximum=s.gitea_max_limit,
@@ -431,7 +435,7 @@ class GiteaApi(Api):
     def list_labels(self, req: Request, owner: str, repo: str) -> Response:
         found = self._repo(req, owner, repo)
         labels = sorted(found.labels.values(), key=lambda lb: lb.name)
-        return self._page(req, [self.label_json(req, found, lb) for lb in labels])
+        return self._page(req, labels, lambda lb: self.label_json(req, found, lb))
 
     def create_label(self, req: Request, owner: str, repo: str) -> Response:
         found, _ = self._writable(req, owner, repo)
@@ -485,7 +489,7 @@ class GiteaApi(Api):
             and (not words or words in (i.title + "\n" + i.body).casefold())
         ]
         issues.sort(key=lambda i: (i.created_at, i.number), reverse=True)
-        return self._page(req, [self.issue_json(req, found, i) for i in issues])
+        return self._page(req, issues, lambda i: self.issue_json(req, found, i))
 
     def create_issue(self, req: Request, owner: str, repo: str) -> Response:
         found, user = self._writable(req, owner, repo)
@@ -588,7 +592,7 @@ class GiteaApi(Api):
         found = self._repo(req, owner, repo)
         comments = [c for c in found.comments.values() if self._between(req, c.updated_at)]
         comments.sort(key=lambda c: (c.created_at, c.id))
-        return self._page(req, [self.comment_json(req, found, c) for c in comments])
+        return self._page(req, comments, lambda c: self.comment_json(req, found, c))
 
     def create_comment(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found, user = self._writable(req, owner, repo)
@@ -622,7 +626,7 @@ class GiteaApi(Api):
         ]
         items = [i for i in items if self._between(req, i.created_at)]
         items.sort(key=lambda i: (i.created_at, i.id))
-        return self._page(req, [self.timeline_json(req, found, i) for i in items])
+        return self._page(req, items, lambda i: self.timeline_json(req, found, i))
 
     # ---- contents --------------------------------------------------------------
 

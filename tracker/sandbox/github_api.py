@@ -563,8 +563,14 @@ class GithubApi(Api):
         if sort not in keys:
             raise Invalid("Issue", "sort", "sort must be created, updated or comments")
         issues.sort(key=keys[sort], reverse=req.query.get("direction", "desc") != "asc")
-        items = [self.issue_json(req, found, i) for i in issues]
-        return paginate(req, items, size_param="per_page", default=30, maximum=100)
+        return paginate(
+            req,
+            issues,
+            size_param="per_page",
+            default=30,
+            maximum=100,
+            render=lambda i: self.issue_json(req, found, i),
+        )
 
     def create_issue(self, req: Request, owner: str, repo: str) -> Response:
         found, user = self._writable(req, owner, repo)
@@ -695,8 +701,14 @@ class GithubApi(Api):
                 else (lambda c: (c.created_at, c.id))
             )
             comments.sort(key=key, reverse=req.query.get("direction", "desc") == "desc")
-        items = [self.comment_json(req, found, c) for c in comments]
-        return paginate(req, items, size_param="per_page", default=30, maximum=100)
+        return paginate(
+            req,
+            comments,
+            size_param="per_page",
+            default=30,
+            maximum=100,
+            render=lambda c: self.comment_json(req, found, c),
+        )
 
     def create_comment(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found, user = self._writable(req, owner, repo)
