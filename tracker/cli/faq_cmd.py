@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TextIO, cast
 
 import click
 
-from tracker.cli.base import Group, State, pass_state
+from tracker.cli.base import Group, State, pass_state, print_json
 from tracker.faq import load_entries
+from tracker.faq_search import DEFAULT_LIMIT, FaqIndex, Hit, SearchError, default_cache_dir
 
 DEFAULT_DIR = Path("docs/faq")
 
 
 @click.group(cls=Group)
 def faq() -> None:
-    """常见问题知识库：校验问题页面。
+    """常见问题知识库：校验问题页面，搜索常见问题。
 
     \b
     示例：
       zzxt faq check
+      zzxt faq search 忘记密码
     """
 
 
@@ -49,3 +52,110 @@ def check(state: State, directory: Path) -> None:
     click.echo(
         f"{directory} 校验通过：共 {len(entries)} 篇（{parts or '无'}），其中已培训问题 {trained} 篇。"
     )
+
+
+def _read_queries(stream: TextIO) -> list[str]:
+    lines = stream.read().splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    blank = [i for i, line in enumerate(lines, 1) if not line.strip()]
+    if not lines:
+        raise SearchError("查询文件中没有查询：请每行写一个要查找的问题。")
+    if blank:
+        numbers = "、".join(str(i) for i in blank[:5])
+        raise SearchError(f"查询文件第 {numbers} 行为空：每行写一个查询，不要留空行。")
+    return lines
+
+
+def _print_hits(query: str, hits: list[Hit]) -> None:
+    if not hits:
+        click.echo(f"没有找到与“{query}”相关的常见问题。")
+        return
+    click.echo(f"与“{query}”最相关的 {len(hits)} 篇常见问题：")
+    for rank, hit in enumerate(hits, 1):
+        badge = "（已培训要求掌握）" if hit.trained else ""
+        click.echo(f"{rank:>3}. {hit.title}{badge}")
+        click.echo(f"     得分 {hit.score:.2f}  {hit.url}")
+
+
+@faq.command()
+@click.argument("query", required=False, metavar="[查询]")
+@click.option(
+    "--queries",
+    "queries_file",
+    type=click.File("r", encoding="utf-8-sig"),
+    metavar="文件|-",
+    help="批量查询：文件中每行一个查询，- 表示从标准输入读取；结果按行的顺序输出。",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="每个查询最多返回的条数。",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DIR,
+    show_default=True,
+    metavar="目录",
+    help="常见问题目录。",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ZZXT_CACHE_DIR",
+    metavar="目录",
+    help="索引缓存目录；不指定时用环境变量 ZZXT_CACHE_DIR，再不指定则为 $XDG_CACHE_HOME/zzxt 或 ~/.cache/zzxt。",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='以 JSON 输出：[{"id", "title", "score", "url"}]，按相关度从高到低；批量查询时为列表的列表。',
+)
+@pass_state
+def search(
+    state: State,
+    query: str | None,
+    queries_file: TextIO | None,
+    limit: int,
+    directory: Path,
+    cache_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """搜索常见问题：按中文分词和 BM25 相关度排序，口语说法（如“登不上”“口令”）也能找到。
+
+    在问题的标题、其他问法、关键词和解答中查找，返回最相关的几篇及其在知识库站点上的地址。
+
+    分词词典与站点搜索共用（tracker/resources/jieba_userdict.txt），同义词表为同一目录的 faq_synonyms.txt。索引在第一次搜索时建立并缓存，问题页面或词典改动后自动重建。
+
+    查询为空时报错，退出码为 2；没有匹配的问题时输出空列表，退出码为 0。
+
+    \b
+    示例：
+      zzxt faq search 忘记密码
+      zzxt faq search "身份证号 导入" --limit 3 --json
+      zzxt faq search --queries 问题.txt --json
+    """
+    if (query is None) == (queries_file is None):
+        raise click.UsageError("请给出一个查询，或用 --queries 指定查询文件（二者选一）。")
+    queries = [query] if query is not None else _read_queries(cast(TextIO, queries_file))
+    for text in queries:
+        if not text.strip():
+            raise SearchError("搜索内容不能为空，请输入要查找的问题，例如“忘记密码”。")
+    policy = state.policy()
+    entries = load_entries(directory, policy)
+    index = FaqIndex.build(entries, policy, cache_dir=cache_dir or default_cache_dir())
+    results = [index.search(text, limit) for text in queries]
+    if as_json:
+        data = [[hit.to_json() for hit in hits] for hits in results]
+        print_json(data if queries_file is not None else data[0])
+        return
+    for i, (text, hits) in enumerate(zip(queries, results, strict=True)):
+        if i:
+            click.echo()
+        _print_hits(text, hits)
