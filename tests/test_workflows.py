@@ -48,3 +48,13 @@ def test_check_fails_after_a_hand_edit(
     result = invoke("workflows", "render", "--check")
     assert result.exit_code == 1
     assert ".gitea/workflows/sla.yml" in result.stderr
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_triage_workflow_runs_on_opened_and_edited_issues(flavor: str) -> None:
+    doc = yaml.safe_load(render_workflows(flavor)["triage.yml"])  # type: ignore[arg-type]
+    assert doc["on"] == {"issues": {"types": ["opened", "edited"]}}
+    assert doc["permissions"] == {"contents": "read", "issues": "write"}
+    job = doc["jobs"]["triage"]
+    assert "pull_request" in job["if"]
+    assert job["steps"][-1]["run"] == "zzxt triage --issue ${{ github.event.issue.number }} --apply"

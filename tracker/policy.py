@@ -309,6 +309,15 @@ class Sla(Strict):
         return value
 
 
+class Triage(Strict):
+    """What the triage bot does with new and edited issues (第十一、十二、十九条)."""
+
+    faq_limit: Annotated[int, Field(ge=1, le=10)] = 3
+    faq_min_score: Annotated[float, Field(ge=0)] = 15.0
+    trained_min_score: Annotated[float, Field(ge=0)] = 40.0
+    mask_pii: bool = False
+
+
 class Policy(Strict):
     schema_version: Literal[1]
     document: Document
@@ -323,6 +332,7 @@ class Policy(Strict):
     site: Site
     forms: Forms
     sla: Sla = Sla()
+    triage: Triage = Triage()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:

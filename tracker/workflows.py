@@ -56,7 +56,36 @@ def sla_workflow(flavor: Flavor) -> dict[str, Any]:
     }
 
 
+def triage_workflow(flavor: Flavor) -> dict[str, Any]:
+    """On every opened or edited issue (pull requests excluded)."""
+    number = "${{ github.event.issue.number }}"
+    return {
+        "name": "问题分诊",
+        "on": {"issues": {"types": ["opened", "edited"]}},
+        "permissions": {"contents": "read", "issues": "write"},
+        "concurrency": {"group": f"zzxt-triage-{number}", "cancel-in-progress": False},
+        "jobs": {
+            "triage": {
+                "if": "${{ !github.event.issue.pull_request }}",
+                "runs-on": "ubuntu-latest",
+                "timeout-minutes": 10,
+                "steps": [
+                    *_install_steps(flavor),
+                    {
+                        "name": "检查信息是否完整、个人信息和知识库匹配",
+                        "run": f"zzxt triage --issue {number} --apply",
+                        "env": {"ZZXT_TOKEN": _token(flavor)},
+                    },
+                ],
+            }
+        },
+    }
+
+
 def render_workflows(flavor: Flavor) -> dict[str, str]:
     """Return {file name: content} of every workflow for one forge."""
     schedule = "# 定时 cron 按 UTC：0-12 点每小时，即北京时间 8-20 点。\n"
-    return {"sla.yml": HEADER + schedule + dump_yaml(sla_workflow(flavor))}
+    return {
+        "sla.yml": HEADER + schedule + dump_yaml(sla_workflow(flavor)),
+        "triage.yml": HEADER + dump_yaml(triage_workflow(flavor)),
+    }

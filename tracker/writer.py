@@ -1,7 +1,10 @@
 """The one place that decides whether a write happens, and records it.
 
 Bots plan their changes through a `Writer`: in a dry run it only records what
-it would do; with `apply` it also performs each write, in order, once.
+it would do; with `apply` it also performs each write, in order, once, until
+its budget (`max_writes`) is spent. What the budget leaves out is counted as
+deferred: the next run finds the same work still to do, so a large backlog
+is worked through over successive runs, most urgent first.
 """
 
 from __future__ import annotations
@@ -22,13 +25,18 @@ class Action:
 class Writer:
     forge: Forge
     apply: bool
+    max_writes: int | None = None
     actions: list[Action] = field(default_factory=list)
+    deferred: int = 0
 
     @property
     def writes(self) -> int:
         return len(self.actions) if self.apply else 0
 
     def _record(self, kind: str, number: int | None, *detail: str) -> bool:
+        if self.apply and self.max_writes is not None and len(self.actions) >= self.max_writes:
+            self.deferred += 1
+            return False
         self.actions.append(Action(kind, number, detail))
         return self.apply
 
@@ -60,6 +68,10 @@ class Writer:
     def edit_issue(self, number: int, body: str) -> None:
         if self._record("edit_issue", number):
             self.forge.edit_issue(number, body=body)
+
+    def edit_issue_text(self, number: int, title: str | None, body: str | None) -> None:
+        if self._record("edit_issue", number):
+            self.forge.edit_issue(number, title=title, body=body)
 
     def pin(self, number: int) -> None:
         if self._record("pin", number):

@@ -16,10 +16,12 @@ from tracker.cli import (
     faq_cmd,
     forms_cmd,
     labels_cmd,
+    pii_cmd,
     policy_cmd,
     sandbox_cmd,
     sla_cmd,
     sync_cmd,
+    triage_cmd,
     workflows_cmd,
     zh,
 )
@@ -68,5 +70,7 @@ for _group in (
     sla_cmd.sla,
     workflows_cmd.workflows,
     sandbox_cmd.sandbox,
+    pii_cmd.pii,
+    triage_cmd.triage,
 ):
     cli.add_command(_group)

@@ -30,6 +30,7 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 class GiteaForge:
     kind = "gitea"
+    can_pin = True
 
     def __init__(
         self, settings: ForgeSettings, transport: httpx.BaseTransport | None = None
@@ -173,6 +174,16 @@ class GiteaForge:
         items = self._pages(f"{self._repo_path}/issues/comments", params)
         return [_comment(item) for item in items if not item.get("pull_request_url")]
 
+    def get_issue(self, number: int) -> Issue:
+        data = self._request("GET", f"{self._repo_path}/issues/{number}").json()
+        if data.get("pull_request"):
+            raise NotFound(f"#{number} 是合并请求，不是问题。")
+        return _issue(data)
+
+    def issue_comments(self, number: int) -> list[Comment]:
+        items = self._pages(f"{self._repo_path}/issues/{number}/comments")
+        return [_comment(item, number) for item in items]
+
     def create_issue(self, title: str, body: str, labels: list[str]) -> Issue:
         ids = [self._label_named(name).id for name in labels]
         payload = {"title": title, "body": body, "labels": ids}
@@ -233,9 +244,8 @@ class GiteaForge:
             raise NotFound(f"找不到团队 {team}：请检查政策文件 sla.responder_team。")
         return [u["login"] for u in self._pages(f"/teams/{teams[0]['id']}/members")]
 
-    def pin_issue(self, number: int) -> bool:
+    def pin_issue(self, number: int) -> None:
         self._request("POST", f"{self._repo_path}/issues/{number}/pin", allow=(404, 422))
-        return True
 
     def read_file(self, path: str) -> FileContent | None:
         response = self._request("GET", f"{self._repo_path}/contents/{quote(path)}", allow=(404,))

@@ -20,7 +20,7 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededException
 from github.GithubObject import NotSet
 
-from tracker.errors import ForgeError, RateLimited
+from tracker.errors import ForgeError, NotFound, RateLimited
 from tracker.forge.http import check_status
 from tracker.forge.model import Comment, FileChange, FileContent, Issue, Label, Repository, User
 from tracker.forge.settings import ForgeSettings
@@ -33,6 +33,7 @@ PAGE_SIZE = 100
 
 class GitHubForge:
     kind = "github"
+    can_pin = False  # GitHub pins issues only through GraphQL, which this client does not use
 
     def __init__(self, settings: ForgeSettings) -> None:
         self._settings = settings
@@ -149,6 +150,20 @@ class GitHubForge:
 
         return self._list("GET issues/comments", fetch, _comment)
 
+    def get_issue(self, number: int) -> Issue:
+        with self._call(f"GET issue {number}"):
+            found = _issue_or_none(self._repo.get_issue(number))
+        if found is None:
+            raise NotFound(f"#{number} 是合并请求，不是问题。")
+        return found
+
+    def issue_comments(self, number: int) -> list[Comment]:
+        return self._list(
+            f"GET issue {number} comments",
+            lambda: self._repo.get_issue(number).get_comments(),
+            lambda c: _comment(c, number),
+        )
+
     def create_issue(self, title: str, body: str, labels: list[str]) -> Issue:
         with self._call("POST issues"):
             created = _issue_or_none(self._repo.create_issue(title=title, body=body, labels=labels))
@@ -194,8 +209,11 @@ class GitHubForge:
             return _comment(created, number)
 
     def edit_comment(self, comment_id: int, body: str) -> None:
+        # Repository.get_comment is for commit comments; issue comments live elsewhere.
         with self._call("PATCH comment"):
-            self._repo.get_comment(comment_id).edit(body)
+            self._gh.requester.requestJsonAndCheck(
+                "PATCH", f"{self._repo.url}/issues/comments/{comment_id}", input={"body": body}
+            )
 
     def assign(self, number: int, logins: list[str]) -> None:
         with self._call("POST assignees"):
@@ -207,9 +225,8 @@ class GitHubForge:
             members = self._gh.get_organization(org).get_team_by_slug(slug).get_members()
             return [member.login for member in members]
 
-    def pin_issue(self, number: int) -> bool:
-        """GitHub pins issues only through GraphQL; the REST API the tool uses cannot."""
-        return False
+    def pin_issue(self, number: int) -> None:
+        raise NotImplementedError("GitHub pins issues only through GraphQL")
 
     def read_file(self, path: str) -> FileContent | None:
         try:

@@ -73,6 +73,7 @@ class Forge(Protocol):
     """What the tool needs from a tracker. Lists never include pull requests."""
 
     kind: str
+    can_pin: bool  # whether pin_issue does anything on this forge
 
     def close(self) -> None:
         """Release connections."""
@@ -95,6 +96,12 @@ class Forge(Protocol):
     ) -> list[Issue]: ...
 
     def list_comments(self, since: datetime | None = None) -> list[Comment]: ...
+
+    def get_issue(self, number: int) -> Issue:
+        """Return one issue (NotFound for a pull request or a missing number)."""
+        ...
+
+    def issue_comments(self, number: int) -> list[Comment]: ...
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> Issue: ...
 
@@ -123,8 +130,8 @@ class Forge(Protocol):
         """Return the logins of an `org/team`."""
         ...
 
-    def pin_issue(self, number: int) -> bool:
-        """Pin the issue where the forge's REST API can; return whether it did."""
+    def pin_issue(self, number: int) -> None:
+        """Pin the issue (only where `can_pin`)."""
         ...
 
     def read_file(self, path: str) -> FileContent | None: ...

@@ -1,0 +1,254 @@
+"""The triage bot: what a new or edited issue needs (第十一、十二、十九条).
+
+`plan` is pure: from the issue, its form, the FAQ index and the bot's own earlier
+comments it decides the labels to add and remove, the comments to post or edit
+(each carries a hidden marker, so a rerun edits instead of posting again) and,
+where the policy allows, a masked body. `apply` carries a plan out through a
+`Writer`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracker.faq_search import FaqIndex, Hit
+from tracker.forge.model import Comment
+from tracker.form_parse import parse_body
+from tracker.forms import Form
+from tracker.labels import category_label, city_label, fixed_label, stage_label, subcategory_label
+from tracker.pii import Finding, mask_text, scan
+from tracker.policy import Policy
+from tracker.writer import Writer
+
+MARKS = {
+    "missing": "<!-- zzxt:triage-missing -->",
+    "pii": "<!-- zzxt:triage-pii -->",
+    "faq": "<!-- zzxt:triage-faq -->",
+}
+KIND_NAMES = {"id_card": "身份证号", "bank_card": "银行卡号", "mobile": "手机号"}
+
+
+@dataclass(frozen=True)
+class CommentChange:
+    """Post a new comment, or edit the bot's earlier one carrying the same marker."""
+
+    marker: str
+    body: str
+    comment_id: int | None = None  # None: post a new comment
+
+
+@dataclass
+class TriagePlan:
+    labels_add: list[str] = field(default_factory=list)
+    labels_remove: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    pii: list[Finding] = field(default_factory=list)
+    faq: list[Hit] = field(default_factory=list)
+    comments: list[CommentChange] = field(default_factory=list)
+    new_title: str | None = None
+    new_body: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "labels_add": self.labels_add,
+            "labels_remove": self.labels_remove,
+            "missing": self.missing,
+            "pii": [{"kind": f.kind, "masked": f.masked} for f in self.pii],
+            "faq": [hit.to_json() for hit in self.faq],
+            "comments": [c.body for c in self.comments],
+        }
+
+
+def plan(
+    policy: Policy,
+    forms: list[Form],
+    index: FaqIndex | None,
+    title: str,
+    body: str,
+    labels: tuple[str, ...],
+    own_comments: list[Comment],
+) -> TriagePlan:
+    """Decide what the bot does for one issue; reads nothing, writes nothing."""
+    result = TriagePlan()
+    parsed = parse_body(forms, body)
+    fields = {k: v for k, v in parsed.fields.items() if isinstance(v, str)}
+    have = set(labels)
+    want, drop = _form_labels(policy, parsed.template, fields, have)
+
+    labels_by_id = {e.id: e.label for f in forms for e in f.elements}
+    result.missing = list(parsed.missing)
+    incomplete = fixed_label(policy, "incomplete")
+    if result.missing:
+        want.add(incomplete)
+    else:
+        drop.add(incomplete)
+    missing_text = _missing_comment(policy, [labels_by_id.get(m, m) for m in result.missing])
+
+    result.pii = _personal_data(title, body, fields.get("phone", ""))
+    sensitive = fixed_label(policy, "sensitive")
+    if result.pii:
+        want.add(sensitive)
+        if policy.triage.mask_pii:
+            masked_title, masked_body = _mask_all(title), _mask_all(body)
+            result.new_title = masked_title if masked_title != title else None
+            result.new_body = masked_body if masked_body != body else None
+    # `sensitive` is never taken off by the bot: the numbers stay in the edit history
+    # until an administrator clears it, and then removes the label by hand.
+
+    suspected = fixed_label(policy, "suspected_trained")
+    # The title's subject part (地市-学段-类别) says nothing about the problem itself.
+    topic = title.split(policy.report.title_separator, 1)[-1]
+    query = " ".join(x for x in (topic, fields.get("summary", ""), fields.get("detail", "")) if x)
+    if index is not None and query.strip():
+        hits = index.search(query, limit=policy.triage.faq_limit)
+        result.faq = [h for h in hits if h.score >= policy.triage.faq_min_score]
+    if (
+        result.faq
+        and result.faq[0].trained
+        and result.faq[0].score >= policy.triage.trained_min_score
+    ):
+        want.add(suspected)  # for staff to confirm; never closed automatically
+
+    result.labels_add = sorted(want - have)
+    result.labels_remove = sorted((drop & have) - want)
+    previous = {mark: _own(own_comments, marker) for mark, marker in MARKS.items()}
+    _comment(result, previous["missing"], MARKS["missing"], missing_text, "信息已补全，谢谢。")
+    pii_text = _pii_comment(policy, result.pii) if result.pii else None
+    _comment(
+        result,
+        previous["pii"],
+        MARKS["pii"],
+        pii_text,
+        "本问题正文已不含身份证号、银行卡号等个人信息。原始号码仍在编辑历史中：请管理员清除后，"
+        "再手工去掉“含敏感信息”标签。",
+    )
+    faq_text = _faq_comment(result.faq) if result.faq else None
+    _comment(result, previous["faq"], MARKS["faq"], faq_text, None)
+    return result
+
+
+def _form_labels(
+    policy: Policy, template: str | None, fields: dict[str, str], have: set[str]
+) -> tuple[set[str], set[str]]:
+    """Labels the form's answers call for; each group is set only when its field is answered."""
+    want: set[str] = set()
+    drop: set[str] = set()
+
+    def exactly(chosen: str | None, group: list[str]) -> None:
+        if chosen is None:
+            return
+        want.add(chosen)
+        drop.update(name for name in group if name != chosen)
+
+    if template is not None:
+        want.add(category_label(policy, template))
+    city = fields.get("city", "")
+    cities = [city_label(policy, c) for c in policy.cities]
+    exactly(city_label(policy, city) if city in policy.cities else None, cities)
+    stage_names = [s.name for s in policy.stages]
+    stage = fields.get("stage", "")
+    stages = [stage_label(policy, s) for s in stage_names]
+    exactly(stage_label(policy, stage) if stage in stage_names else None, stages)
+    sub_names = [s.name for c in policy.categories for s in c.subcategories]
+    sub = fields.get("subcategory", "")
+    subs = [subcategory_label(policy, s) for s in sub_names]
+    exactly(subcategory_label(policy, sub) if sub in sub_names else None, subs)
+    urgent = fixed_label(policy, "urgent")
+    answer = fields.get("urgent", "")
+    if answer == "是":
+        want.add(urgent)
+    elif answer:
+        drop.add(urgent)
+    return want, drop
+
+
+def _personal_data(title: str, body: str, phone_answer: str) -> list[Finding]:
+    """Numbers that must not be there; a mobile number given as the contact phone is fine."""
+    contact = re.sub(r"\D", "", phone_answer)[-11:]
+    kept = []
+    for text in (title, body):
+        for finding in scan(text):
+            digits = re.sub(r"\D", "", text[finding.start : finding.end])
+            if finding.kind == "mobile" and contact and digits.endswith(contact):
+                continue
+            kept.append(finding)
+    return kept
+
+
+def _mask_all(text: str) -> str:
+    return mask_text(text, scan(text))
+
+
+def _own(comments: list[Comment], marker: str) -> Comment | None:
+    return next((c for c in comments if marker in c.body), None)
+
+
+def _comment(
+    result: TriagePlan,
+    previous: Comment | None,
+    marker: str,
+    text: str | None,
+    resolved: str | None,
+) -> None:
+    """Post, edit or settle the comment behind one marker."""
+    if text is not None:
+        body = f"{marker}\n{text}"
+    elif previous is not None and resolved is not None:
+        body = f"{marker}\n{resolved}"
+    else:
+        return
+    if previous is None:
+        result.comments.append(CommentChange(marker, body))
+    elif previous.body.strip() != body.strip():
+        result.comments.append(CommentChange(marker, body, previous.id))
+
+
+def _missing_comment(policy: Policy, names: list[str]) -> str | None:
+    if not names:
+        return None
+    items = "\n".join(f"- {name}" for name in names)
+    return (
+        "感谢报送。按实施细则第十一条，报告须写明单位、身份、姓名、联系方式、问题简要描述和是否紧急。"
+        f"本问题还缺少以下内容，请编辑问题正文补充：\n\n{items}\n\n"
+        f"补充后本提示会自动更新。服务电话：{policy.service.phone}。"
+    )
+
+
+def _pii_comment(policy: Policy, findings: list[Finding]) -> str:
+    items = "\n".join(f"- {KIND_NAMES.get(f.kind, f.kind)}：{f.masked}" for f in findings)
+    action = (
+        "机器人已将正文中的号码替换为部分隐藏的形式，"
+        if policy.triage.mask_pii
+        else "请立即编辑问题，删除这些号码；"
+    )
+    return (
+        "**本问题含有个人信息，请立即处理。** 按实施细则第十九条和学生资助信息安全的有关要求，"
+        f"问题中不得填写学生的身份证号、银行卡号等信息。发现以下内容（已部分隐藏）：\n\n{items}\n\n"
+        f"{action}编辑后请管理员清除编辑历史中的原始内容。核对学生信息请通过资助系统或线下渠道。"
+    )
+
+
+def _faq_comment(hits: list[Hit]) -> str:
+    items = "\n".join(f"{i}. [{hit.title}]({hit.url})" for i, hit in enumerate(hits, start=1))
+    return (
+        "常见问题知识库中可能有答案，请先查阅：\n\n"
+        f"{items}\n\n"
+        "如果已经解决，请在此说明并关闭问题；未解决的，工作人员会按答复时限处理。"
+        "已组织培训且要求掌握的问题原则上不予受理（第十二条）。"
+    )
+
+
+def apply(plan: TriagePlan, writer: Writer, number: int) -> None:
+    """Carry a triage plan out for issue `number`."""
+    if plan.new_title is not None or plan.new_body is not None:
+        writer.edit_issue_text(number, title=plan.new_title, body=plan.new_body)
+    if plan.labels_add:
+        writer.add_labels(number, plan.labels_add)
+    for name in plan.labels_remove:
+        writer.remove_label(number, name)
+    for change in plan.comments:
+        if change.comment_id is None:
+            writer.comment(number, change.body)
+        else:
+            writer.edit_comment(number, change.comment_id, change.body)
