@@ -373,3 +373,40 @@ def test_reads_grow_with_pages_not_issues(
     pages = -(-issues // page) + -(-comments // page)
     assert len(reads) <= pages + 2  # plus the bot's own account
     assert sum(1 for r in reads if r["path"].endswith("/issues")) == -(-issues // page)
+
+
+def test_write_budget_defers_the_least_urgent_and_converges(
+    invoke: Invoke, forge: str, policy_file: Path
+) -> None:
+    now = "2025-10-12T10:00:00+08:00"
+    reference = start(forge, invoke, policy_file)
+    try:
+        assert (
+            check(
+                invoke, reference, forge, policy_file, now, "--apply", "--max-writes", "0"
+            ).exit_code
+            == 0
+        )
+        expected = {
+            n: (sla_labels(reference, n), len(escalations(reference, n))) for n in (1, 2, 3, 4)
+        }
+    finally:
+        reference.stop()
+
+    sb = start(forge, invoke, policy_file)
+    try:
+        first = check(invoke, sb, forge, policy_file, now, "--apply", "--json", "--max-writes", "3")
+        data = json.loads(first.stdout)
+        assert data["writes"] == 3 and data["deferred"] > 0
+        assert len(writes(sb)) == 3
+        assert len(dashboards(sb)) == 1  # the progress list goes first
+        assert sla_labels(sb, 1) == ["SLA/已超期"]  # then the most urgent issue
+        for _ in range(6):
+            result = check(
+                invoke, sb, forge, policy_file, now, "--apply", "--json", "--max-writes", "3"
+            )
+            if json.loads(result.stdout)["deferred"] == 0:
+                break
+        assert {n: (sla_labels(sb, n), len(escalations(sb, n))) for n in (1, 2, 3, 4)} == expected
+    finally:
+        sb.stop()

@@ -21,6 +21,16 @@ from tracker.sla import Responders, State, Verdict, evaluate_all, sla_label_name
 from tracker.writer import Writer
 
 ESCALATION_MARK = "<!-- zzxt:sla-overdue -->"
+# Which verdicts' writes go first when the write budget is short.
+URGENCY = (
+    State.OVERDUE,
+    State.DUE_SOON,
+    State.LATE,
+    State.UNKNOWN,
+    State.PENDING,
+    State.MET,
+    State.EXEMPT,
+)
 
 
 @dataclass
@@ -38,6 +48,7 @@ class RunReport:
     dashboard: str
     dashboard_number: int | None
     writes: int
+    deferred: int = 0
 
     @property
     def summary(self) -> dict[str, int]:
@@ -56,8 +67,13 @@ def run(
     now: datetime,
     responders: Responders,
     apply: bool,
+    max_writes: int | None = None,
 ) -> RunReport:
-    """Judge every open issue at `now`; with `apply`, label, escalate, assign and update the list."""
+    """Judge every open issue at `now`; with `apply`, label, escalate, assign and update the list.
+
+    The progress list is written first, then issues most urgent first, so a write
+    budget that runs out leaves the least urgent work for the next run.
+    """
     issues = forge.list_issues("open")
     dashboard = next((i for i in issues if DASHBOARD_MARK in i.body), None)
     tracked = [i for i in issues if i is not dashboard]
@@ -68,21 +84,23 @@ def run(
     for comment in comments:
         by_issue.setdefault(comment.issue_number, []).append(comment)
 
-    writer = Writer(forge, apply)
-    outcomes = [
-        _act(policy, writer, verdict, by_issue.get(verdict.issue.number, []))
-        for verdict in verdicts
-    ]
+    writer = Writer(forge, apply, max_writes)
     table = rows(policy, build_forms(policy), verdicts)
     body = dashboard_body(policy, table)
     number = dashboard.number if dashboard else None
     if dashboard is None:
         number = writer.create_issue(policy.sla.dashboard_title, body)
-        if number is not None:
+        if number is not None and forge.can_pin:
             writer.pin(number)
     elif dashboard.body.strip() != body.strip():
         writer.edit_issue(dashboard.number, body)
-    return RunReport(now, outcomes, table, body, number, writer.writes)
+    urgent_first = sorted(verdicts, key=lambda v: URGENCY.index(v.state))
+    outcomes_by_number = {
+        v.issue.number: _act(policy, writer, v, by_issue.get(v.issue.number, []))
+        for v in urgent_first
+    }
+    outcomes = [outcomes_by_number[v.issue.number] for v in verdicts]
+    return RunReport(now, outcomes, table, body, number, writer.writes, writer.deferred)
 
 
 def _act(policy: Policy, writer: Writer, verdict: Verdict, comments: list[Comment]) -> IssueOutcome:

@@ -18,6 +18,10 @@ from tracker.sla import STATE_NAMES, Responders
 from tracker.sla import State as SlaState
 from tracker.sla_bot import RunReport, run
 
+# GitHub Actions' GITHUB_TOKEN allows 1,000 requests an hour per repository; an hourly run
+# reading ~400 pages (10,000 issues) leaves room for about this many writes.
+GITHUB_WRITE_BUDGET = 500
+
 
 @click.group(cls=Group)
 def sla() -> None:
@@ -39,6 +43,13 @@ def sla() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.option("--fail-on-overdue", is_flag=True, help="有超期未答复的问题时退出码为 1。")
+@click.option(
+    "--max-writes",
+    type=click.IntRange(min=0),
+    metavar="次数",
+    help="本次最多写入多少次（0 为不限）。GitHub 默认 500：Actions 的令牌每小时只有 1,000 次请求，"
+    "积压的问题按紧急程度分几次运行处理完；Gitea 默认不限。",
+)
 @pass_state
 def check(
     state: State,
@@ -51,6 +62,7 @@ def check(
     now_text: str | None,
     as_json: bool,
     fail_on_overdue: bool,
+    max_writes: int | None,
 ) -> None:
     """检查未关闭问题的答复时限，按截止时间列出：编号、标题、单位、学段、类别、状态、截止、负责人。
 
@@ -66,9 +78,13 @@ def check(
     """
     policy = state.policy()
     now = _now(policy, now_text)
-    client = open_forge(settings_from(forge, url, repo, write_interval, verbose))
+    settings = settings_from(forge, url, repo, write_interval, verbose)
+    client = open_forge(settings)
     calendar = WorkCalendar(policy.calendar, warn=warn)
-    report = run(policy, client, calendar, now, _responders(policy, client), do_apply)
+    if max_writes is None:
+        max_writes = GITHUB_WRITE_BUDGET if settings.kind == "github" else 0
+    budget = max_writes or None
+    report = run(policy, client, calendar, now, _responders(policy, client), do_apply, budget)
     if as_json:
         print_json(_as_json(report, policy))
     else:
@@ -127,6 +143,8 @@ def _as_json(report: RunReport, policy: Policy) -> dict[str, object]:
             for o in report.outcomes
         ],
         "summary": report.summary,
+        "writes": report.writes,
+        "deferred": report.deferred,
     }
 
 
@@ -152,5 +170,9 @@ def _print(report: RunReport, applied: bool) -> None:
     click.echo(f"汇总：{counts or '无'}")
     if applied:
         click.echo(f"已写入 {report.writes} 次；进度清单为问题 #{report.dashboard_number}。")
+        if report.deferred:
+            click.echo(
+                f"本次写入已达上限，另有 {report.deferred} 项修改留待下次运行（按紧急程度先后处理）。"
+            )
     else:
         click.echo("以上为检查结果，未做任何修改；加 --apply 打标签并更新进度清单。")
