@@ -74,3 +74,8 @@ def state(url: str) -> dict[str, Any]:
     response.raise_for_status()
     result: dict[str, Any] = response.json()
     return result
+
+
+def forge_args(url: str, forge: str, repo: str = "gdzz/support") -> list[str]:
+    """The options that point a zzxt command at a sandbox repository."""
+    return ["--forge", forge, "--url", url, "--repo", repo, "--write-interval", "0"]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT, Invoke
+from tests.sandbox_support import forge_args
 from tracker.sandbox import Sandbox, parse_seed
 
 
@@ -18,16 +19,7 @@ def test_demo_seed_shows_every_state(invoke: Invoke) -> None:
         check=True,
     ).stdout
     with Sandbox(seed=parse_seed(text, "demo_seed.py")) as sb:
-        common = [
-            "--forge",
-            "gitea",
-            "--url",
-            sb.url,
-            "--repo",
-            "gdzz/support",
-            "--write-interval",
-            "0",
-        ]
+        common = forge_args(sb.url, "gitea")
         env = {"ZZXT_TOKEN": "demo-bot-token"}
         assert invoke("sync", *common, "--apply", env=env).exit_code == 0
         result = invoke(

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import Invoke
-from tests.sandbox_support import state
+from tests.sandbox_support import forge_args, state
 from tracker.progress import DASHBOARD_MARK
 from tracker.sandbox import Sandbox, parse_seed
 from tracker.sla_bot import ESCALATION_MARK
@@ -101,14 +101,7 @@ def start(forge: str, invoke: Invoke, policy: Path, seed: str = SEED, **kwargs: 
         "--policy",
         str(policy),
         "sync",
-        "--forge",
-        forge,
-        "--url",
-        sb.url,
-        "--repo",
-        "gdzz/support",
-        "--write-interval",
-        "0",
+        *forge_args(sb.url, forge),
         "--apply",
         env={"ZZXT_TOKEN": BOT},
     )
@@ -135,14 +128,7 @@ def check(invoke: Invoke, sb: Sandbox, forge: str, policy: Path, now: str, *args
         str(policy),
         "sla",
         "check",
-        "--forge",
-        forge,
-        "--url",
-        sb.url,
-        "--repo",
-        "gdzz/support",
-        "--write-interval",
-        "0",
+        *forge_args(sb.url, forge),
         "--now",
         now,
         *args,

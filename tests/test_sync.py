@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import SHARED, Invoke
 from tests.openapi_check import Checker
-from tests.sandbox_support import state
+from tests.sandbox_support import forge_args, state
 from tracker.forms import TEMPLATE_DIRS, render_templates
 from tracker.labels import label_set
 from tracker.policy import load_policy
@@ -51,14 +51,7 @@ def sync(
 ) -> Any:
     return invoke(
         "sync",
-        "--forge",
-        forge,
-        "--url",
-        sb.url,
-        "--repo",
-        repo,
-        "--write-interval",
-        "0",
+        *forge_args(sb.url, forge, repo=repo),
         *args,
         env={"ZZXT_TOKEN": token, "ZZXT_RETRY_BACKOFF": "0.01"},
     )
@@ -141,14 +134,7 @@ def test_policy_change_writes_only_the_difference(
         "--policy",
         str(edited),
         "sync",
-        "--forge",
-        forge,
-        "--url",
-        sandbox.url,
-        "--repo",
-        "gdzz/support",
-        "--write-interval",
-        "0",
+        *forge_args(sandbox.url, forge),
         "--apply",
         "--json",
         env={"ZZXT_TOKEN": TOKEN},
@@ -184,14 +170,7 @@ def test_prune_removes_a_form_the_policy_dropped(
     )
     args = [
         "sync",
-        "--forge",
-        "gitea",
-        "--url",
-        sandbox.url,
-        "--repo",
-        "gdzz/support",
-        "--write-interval",
-        "0",
+        *forge_args(sandbox.url, "gitea"),
     ]
     kept = invoke("--policy", str(renamed), *args, "--apply", env={"ZZXT_TOKEN": TOKEN})
     assert "保留 .gitea/ISSUE_TEMPLATE/04-requirement.yml" in kept.stdout

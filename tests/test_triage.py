@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import ROOT, Invoke
 from tests.forge_bodies import github_body
 from tests.pii_support import make_id
+from tests.sandbox_support import forge_args
 from tracker.forms import build_forms
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed
@@ -101,14 +102,7 @@ def triage(
     return invoke(
         *head,
         "triage",
-        "--forge",
-        forge,
-        "--url",
-        sb.url,
-        "--repo",
-        "gdzz/support",
-        "--write-interval",
-        "0",
+        *forge_args(sb.url, forge),
         "--issue",
         str(number),
         "--faq-dir",
