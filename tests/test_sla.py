@@ -396,3 +396,25 @@ def test_write_budget_defers_the_least_urgent_and_converges(
         assert {n: (sla_labels(sb, n), len(escalations(sb, n))) for n in (1, 2, 3, 4)} == expected
     finally:
         sb.stop()
+
+
+def test_responder_team_limits_who_answers(
+    invoke: Invoke, forge: str, policy_text: str, write_policy
+) -> None:
+    policy = write_policy(
+        policy_text.replace('  responder_team: ""', "  responder_team: gdzz/province")
+    )
+    seed = SEED + "teams:\n  - {name: gdzz/province, members: [duty-officer]}\n"
+    sb = start(forge, invoke, policy, seed=seed, record_bodies=True)
+    try:
+        result = by_number(check(invoke, sb, forge, policy, "2025-10-13T12:00:00+08:00", "--json"))
+        # staff1 is not in the team: the comment of 10-13 is no answer.
+        assert result[1]["state"] == "overdue" and result[1]["responder"] is None
+        from tests.conftest import SHARED
+        from tests.openapi_check import Checker
+
+        if SHARED.is_dir():
+            team_calls = [r for r in sb.requests() if "/teams" in r["path"]]
+            assert team_calls and Checker(SHARED).check_all(team_calls).problems == []
+    finally:
+        sb.stop()

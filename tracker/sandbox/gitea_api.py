@@ -56,6 +56,8 @@ class GiteaApi(Api):
         repo = "/repos/{owner}/{repo}"
         issue = repo + "/issues/{index:int}"
         r("GET", "/user", self.get_user)
+        r("GET", "/orgs/{org}/teams/search", self.search_teams)
+        r("GET", "/teams/{id:int}/members", self.list_team_members)
         r("GET", repo, self.get_repo)
         r("GET", repo + "/labels", self.list_labels)
         r("POST", repo + "/labels", self.create_label)
@@ -421,6 +423,32 @@ class GiteaApi(Api):
         return (since is None or moment >= since) and (before is None or moment <= before)
 
     # ---- users and repositories -------------------------------------------------
+
+    def search_teams(self, req: Request, org: str) -> Response:
+        if req.user is None:
+            raise Unauthenticated("token is required")
+        words = req.query.get("q", "").casefold()
+        found = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "description": "",
+                "includes_all_repositories": False,
+                "can_create_org_repo": False,
+                "permission": "read",
+            }
+            for t in self.forge.teams.values()
+            if t.org.casefold() == org.casefold() and words in t.name.casefold()
+        ]
+        return Response(200, {"ok": True, "data": found})
+
+    def list_team_members(self, req: Request, id: str) -> Response:
+        if req.user is None:
+            raise Unauthenticated("token is required")
+        team = next((t for t in self.forge.teams.values() if t.id == int(id)), None)
+        if team is None:
+            raise NotFound("team does not exist")
+        return self._page(req, team.members, lambda login: self.user_json(req, login))
 
     def get_user(self, req: Request) -> Response:
         if req.user is None:

@@ -64,6 +64,7 @@ class GithubApi(Api):
         repo = "/repos/{owner}/{repo}"
         r("GET", "/user", self.get_user)
         r("GET", "/rate_limit", self.get_rate_limit)
+        r("GET", "/orgs/{org}/teams/{slug}/members", self.list_team_members)
         r("GET", repo, self.get_repo)
         r("GET", repo + "/labels", self.list_labels)
         r("POST", repo + "/labels", self.create_label)
@@ -477,6 +478,21 @@ class GithubApi(Api):
         return [self.label_json(req, repo, repo.labels[i]) for i in issue.labels]
 
     # ---- users, rate limit, repositories -----------------------------------------
+
+    def list_team_members(self, req: Request, org: str, slug: str) -> Response:
+        if req.user is None:
+            raise Unauthenticated("Requires authentication")
+        team = self.forge.teams.get(f"{org}/{slug}".casefold())
+        if team is None:
+            raise NotFound("Not Found")
+        return paginate(
+            req,
+            team.members,
+            size_param="per_page",
+            default=30,
+            maximum=100,
+            render=lambda login: self.user_json(req, login),
+        )
 
     def get_user(self, req: Request) -> Response:
         if req.user is None:

@@ -24,6 +24,7 @@ from tracker.sandbox.state import (
     Issue,
     Label,
     Settings,
+    Team,
     utc_now,
 )
 from tracker.validation import LocatedError, Strict, validate_yaml
@@ -120,9 +121,17 @@ class SeedSettings(Strict):
     gitea_max_limit: int = Field(default=50, ge=1)
 
 
+class SeedTeam(Strict):
+    """An organisation's team, e.g. the province's responders (policy sla.responder_team)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")  # org/team
+    members: list[str] = []
+
+
 class Seed(Strict):
     users: list[SeedUser] = []
     repos: list[SeedRepo] = []
+    teams: list[SeedTeam] = []
     settings: SeedSettings = SeedSettings()
 
     @field_validator("users")
@@ -184,6 +193,11 @@ def build_forge(seed: Seed) -> Forge:
     forge = Forge(Settings(s.github_rate_limit, s.gitea_default_limit, s.gitea_max_limit))
     for u in seed.users:
         forge.add_user(u.login, u.token, u.type, u.name, u.email)
+    for t in seed.teams:
+        org, name = t.name.split("/", 1)
+        forge.teams[t.name.casefold()] = Team(forge.next_id("team"), org, name, list(t.members))
+        for login in t.members:
+            forge.ensure_user(login)
     for r in seed.repos:
         repo = forge.add_repo(r.name, r.private, r.writers, r.description, r.default_branch)
         for login in r.writers or []:

@@ -213,6 +213,14 @@ class Settings:
     gitea_max_limit: int = 50
 
 
+@dataclass
+class Team:
+    id: int
+    org: str
+    name: str
+    members: list[str]
+
+
 class Forge:
     """All users and repositories of one sandbox, with the operations both APIs share."""
 
@@ -222,6 +230,7 @@ class Forge:
         self.lock = threading.RLock()
         self.users: dict[str, User] = {}
         self.repos: dict[str, Repo] = {}
+        self.teams: dict[str, Team] = {}  # by "org/name", casefolded
         self._ids: dict[str, int] = {}
 
     # ---- identity ------------------------------------------------------------
