@@ -291,3 +291,25 @@ def test_client_requests_fit_the_official_descriptions(
     report = Checker(SHARED).check_all(sandbox.requests())
     assert report.checked > 10
     assert report.problems == []
+
+
+def test_rate_limit_needing_a_long_wait_is_a_clear_error() -> None:
+    """Run as a real process, so nothing but our own Chinese message reaches stderr."""
+    import os
+    import subprocess
+    import sys
+
+    seed = parse_seed(SEED + "settings: {github_rate_limit: 3}\n", "rate-limit")
+    with Sandbox(seed=seed) as sb:
+        result = subprocess.run(
+            [sys.executable, "-m", "tracker", "sync", *forge_args(sb.url, "github"), "--apply"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "ZZXT_TOKEN": TOKEN, "ZZXT_RETRY_BACKOFF": "0.01"},
+            check=False,
+        )
+    assert result.returncode == 7
+    assert result.stderr.startswith("错误：") and "访问频率超限" in result.stderr
+    # PyGithub logs its retries in English; none of that may reach the user.
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert TOKEN not in result.stdout + result.stderr

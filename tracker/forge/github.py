@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
@@ -26,7 +27,15 @@ from tracker.forge.model import Comment, FileChange, FileContent, Issue, Label, 
 from tracker.forge.settings import ForgeSettings
 
 log = logging.getLogger("zzxt.forge")
+# PyGithub attaches a stderr handler to its logger on import and logs its retries in
+# English; our own errors say the same in Chinese, so its messages go nowhere.
+_pygithub_log = logging.getLogger("github")
+for _handler in list(_pygithub_log.handlers):
+    _pygithub_log.removeHandler(_handler)
+_pygithub_log.addHandler(logging.NullHandler())
+_pygithub_log.propagate = False
 T = TypeVar("T")
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 PAGE_SIZE = 100
 
@@ -68,7 +77,8 @@ class GitHubForge:
             yield
         except RateLimitExceededException as exc:
             raise RateLimited(
-                f"GitHub 访问频率超限（{what}）：{_message(exc)}。请等待限额重置后再运行。"
+                f"GitHub 访问频率已达上限（{what}）{_reset_time(exc)}，需要等待的时间超过允许的 "
+                f"{int(self._settings.retry.max_wait)} 秒。请届时再运行。"
             ) from None
         except GithubException as exc:
             if exc.status >= 500:
@@ -263,6 +273,16 @@ class GitHubForge:
                 else:
                     self._repo.delete_file(change.path, message, change.sha or "")
         return len(changes)
+
+
+def _reset_time(exc: GithubException) -> str:
+    """Say when the limit resets, in Beijing time, from the answer's headers."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    try:
+        reset = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), tz=BEIJING)
+    except (KeyError, ValueError):
+        return ""
+    return f"，限额将于北京时间 {reset:%Y-%m-%d %H:%M} 重置"
 
 
 def _message(exc: GithubException) -> str:

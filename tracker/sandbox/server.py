@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -100,6 +101,13 @@ class SandboxServer(ThreadingHTTPServer):
         self.log = log
         self.on_request = on_request
         self.apis: list[Api] = [GiteaApi(forge), GithubApi(forge)]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer is no error of ours; anything else is reported."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return
+        sys.stderr.write(f"沙箱处理请求时出错（{type(error).__name__}）：{error}\n")
 
     def netloc(self) -> str:
         host = self.server_address[0]
