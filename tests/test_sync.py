@@ -309,7 +309,8 @@ def test_rate_limit_needing_a_long_wait_is_a_clear_error() -> None:
             check=False,
         )
     assert result.returncode == 7
-    assert result.stderr.startswith("错误：") and "访问频率超限" in result.stderr
+    assert result.stderr.startswith("错误：") and "访问频率已达上限" in result.stderr
+    assert "北京时间" in result.stderr  # when the limit resets
     # PyGithub logs its retries in English; none of that may reach the user.
     assert len(result.stderr.strip().splitlines()) == 1
     assert TOKEN not in result.stdout + result.stderr
