@@ -53,6 +53,8 @@ def _relative(path: Path) -> Path:
 # Runs before the search plugin reads its settings, hence the priority.
 @event_priority(100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # jieba announces loading its dictionary in English on stderr; the build says enough.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
     _resolve_user_dict(config)
     try:
         policy = load_policy(_policy_path())
