@@ -36,7 +36,6 @@ from tracker.sandbox.state import (
     ShaMismatch,
     ShaMissing,
     Unauthenticated,
-    User,
 )
 
 OPERATIONS = ("create", "update", "delete")
@@ -378,13 +377,6 @@ class GiteaApi(Api):
 
     # ---- helpers -------------------------------------------------------------
 
-    def _repo(self, req: Request, owner: str, repo: str) -> Repo:
-        return self.forge.repo(owner, repo, req.user)
-
-    def _writable(self, req: Request, owner: str, repo: str) -> tuple[Repo, User]:
-        found = self._repo(req, owner, repo)
-        return found, self.forge.require_write(found, req.user)
-
     def _page(
         self, req: Request, items: Sequence[Any], render: Callable[[Any], JSON] | None = None
     ) -> Response:
@@ -629,21 +621,6 @@ class GiteaApi(Api):
             found, issue, user, req.body_str("body", required=True) or ""
         )
         return Response(201, self.comment_json(req, found, comment))
-
-    def get_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
-        found = self._repo(req, owner, repo)
-        return Response(200, self.comment_json(req, found, self.forge.comment(found, int(id))))
-
-    def edit_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
-        found, _ = self._writable(req, owner, repo)
-        comment = self.forge.comment(found, int(id))
-        self.forge.edit_comment(found, comment, req.body_str("body", required=True) or "")
-        return Response(200, self.comment_json(req, found, comment))
-
-    def delete_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
-        found, _ = self._writable(req, owner, repo)
-        self.forge.delete_comment(found, self.forge.comment(found, int(id)))
-        return Response(204)
 
     def timeline(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found = self._repo(req, owner, repo)

@@ -445,13 +445,6 @@ class GithubApi(Api):
 
     # ---- helpers -----------------------------------------------------------
 
-    def _repo(self, req: Request, owner: str, repo: str) -> Repo:
-        return self.forge.repo(owner, repo, req.user)
-
-    def _writable(self, req: Request, owner: str, repo: str) -> tuple[Repo, User]:
-        found = self._repo(req, owner, repo)
-        return found, self.forge.require_write(found, req.user)
-
     def _label_names(self, repo: Repo, body: JSON, create: bool) -> list[Label]:
         """Read GitHub's label lists: names, {"name": ...} objects, or {"labels": [...]}."""
         if isinstance(body, dict):
@@ -734,21 +727,6 @@ class GithubApi(Api):
         )
         data = self.comment_json(req, found, comment)
         return Response(201, data, {"Location": str(data["url"])})
-
-    def get_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
-        found = self._repo(req, owner, repo)
-        return Response(200, self.comment_json(req, found, self.forge.comment(found, int(id))))
-
-    def edit_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
-        found, _ = self._writable(req, owner, repo)
-        comment = self.forge.comment(found, int(id))
-        self.forge.edit_comment(found, comment, req.body_str("body", required=True) or "")
-        return Response(200, self.comment_json(req, found, comment))
-
-    def delete_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
-        found, _ = self._writable(req, owner, repo)
-        self.forge.delete_comment(found, self.forge.comment(found, int(id)))
-        return Response(204)
 
     def list_events(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found = self._repo(req, owner, repo)

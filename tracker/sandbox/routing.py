@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from tracker.sandbox.state import Forge, Invalid, User
+from tracker.sandbox.state import Comment, Forge, Invalid, Repo, User
 
 JSON = Any
 
@@ -158,6 +158,33 @@ class Api:
 
     def handle(self, req: Request, token: str | None) -> Response:
         raise NotImplementedError
+
+    def comment_json(self, req: Request, repo: Repo, comment: Comment) -> dict[str, JSON]:
+        raise NotImplementedError
+
+    # Shared by both faces: the same semantics, each API's own JSON.
+
+    def _repo(self, req: Request, owner: str, repo: str) -> Repo:
+        return self.forge.repo(owner, repo, req.user)
+
+    def _writable(self, req: Request, owner: str, repo: str) -> tuple[Repo, User]:
+        found = self._repo(req, owner, repo)
+        return found, self.forge.require_write(found, req.user)
+
+    def get_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
+        found = self._repo(req, owner, repo)
+        return Response(200, self.comment_json(req, found, self.forge.comment(found, int(id))))
+
+    def edit_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
+        found, _ = self._writable(req, owner, repo)
+        comment = self.forge.comment(found, int(id))
+        self.forge.edit_comment(found, comment, req.body_str("body", required=True) or "")
+        return Response(200, self.comment_json(req, found, comment))
+
+    def delete_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
+        found, _ = self._writable(req, owner, repo)
+        self.forge.delete_comment(found, self.forge.comment(found, int(id)))
+        return Response(204)
 
     def user_for(self, token: str | None) -> tuple[bool, User | None]:
         """Return (token accepted, user); no token is accepted as anonymous."""
