@@ -96,10 +96,6 @@ class WorkCalendar:
             return DayInfo(day, False, f"法定节假日（{_holiday_name(name)}）")
         return _by_weekday(day, "")
 
-    def local_date(self, moment: datetime) -> date:
-        """Return the date of `moment` in the calendar's zone; naive means local."""
-        return self.localize(moment).date()
-
     def localize(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             return moment.replace(tzinfo=self.zone)

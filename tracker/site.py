@@ -101,10 +101,6 @@ def stage_names(policy: Policy, entry: Entry) -> str:
     return "、".join(names[key] for key in entry.meta.stages)
 
 
-def applies_to(entry: Entry, stage_key: str) -> bool:
-    return not entry.meta.stages or stage_key in entry.meta.stages
-
-
 def _item(source: str, entry: Entry, note: str = "") -> str:
     badge = ' <span class="zz-badge">已培训</span>' if entry.meta.trained else ""
     extra = f" <small>{note}</small>" if note else ""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
-from tracker.errors import ZzxtError
+from tracker.errors import InputError, ZzxtError
 from tracker.policy import Policy, load_policy
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -63,3 +64,24 @@ def print_json(data: Any) -> None:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def read_text(file: TextIO, what: str = "文件") -> str:
+    """Read an opened text file (or stdin); a non-UTF-8 one is an input error."""
+    try:
+        return str(file.read())
+    except UnicodeDecodeError:
+        raise InputError(f"{what}不是 UTF-8 编码，请另存为 UTF-8 后重试。") from None
+
+
+def parse_moment(text: str, option: str) -> datetime:
+    """Parse an ISO 8601 time or date given on the command line (naive stays naive)."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time())
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{option} 的时间 {text!r} 无法识别，请写成 ISO 8601 格式，例如 2025-09-30T16:00:00+08:00"
+            "（不写时区时按北京时间）。"
+        ) from None

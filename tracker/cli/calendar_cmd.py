@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import click
 
 from tracker.calendar import WorkCalendar
-from tracker.cli.base import Group, State, pass_state, print_json, warn
+from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, warn
 from tracker.errors import InputError
 
 WEEKDAYS = "一二三四五六日"
@@ -35,18 +35,6 @@ def _parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"日期 {text!r} 无法识别，请写成 YYYY-MM-DD，例如 2025-10-11。") from None
-
-
-def _parse_moment(text: str) -> datetime:
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time())
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"时间 {text!r} 无法识别，请写成 ISO 8601 格式，例如 2025-09-30T16:00:00+08:00"
-            "（不写时区时按北京时间）。"
-        ) from None
 
 
 @calendar.command("is-workday")
@@ -90,7 +78,7 @@ def deadline(state: State, start: str, days: int, as_json: bool) -> None:
       zzxt calendar deadline --start 2025-09-30T16:00:00+08:00 --days 3
       zzxt calendar deadline --start 2026-02-13T09:30:00+08:00 --days 2 --json
     """
-    result = _calendar(state).deadline(_parse_moment(start), days)
+    result = _calendar(state).deadline(parse_moment(start, "--start"), days)
     if as_json:
         print_json(
             {

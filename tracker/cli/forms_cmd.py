@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from tracker.cli.base import Group, State, pass_state, print_json, warn
+from tracker.cli.base import Group, State, pass_state, print_json, read_text, warn
 from tracker.errors import InputError, ZzxtError
 from tracker.form_parse import parse_body
 from tracker.forms import (
@@ -92,10 +92,7 @@ def parse(state: State, file: TextIO, as_json: bool) -> None:
       zzxt forms parse issue.md
       zzxt forms parse - --json < issue.md
     """
-    try:
-        body = file.read()
-    except UnicodeDecodeError:
-        raise InputError("正文不是 UTF-8 编码，请另存为 UTF-8 后重试。") from None
+    body = read_text(file, "正文")
     all_forms = build_forms(state.policy())
     result = parse_body(all_forms, body)
     for message in result.warnings:

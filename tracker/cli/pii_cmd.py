@@ -7,8 +7,8 @@ from typing import TextIO
 
 import click
 
-from tracker.cli.base import Group, print_json
-from tracker.errors import InputError, ZzxtError
+from tracker.cli.base import Group, print_json, read_text
+from tracker.errors import ZzxtError
 from tracker.pii import Kind, scan
 
 KIND_NAMES: dict[Kind, str] = {"id_card": "身份证号", "bank_card": "银行卡号", "mobile": "手机号"}
@@ -45,10 +45,7 @@ def scan_command(file: TextIO, as_json: bool) -> None:
       zzxt pii scan issue.md
       zzxt pii scan - --json < issue.md
     """
-    try:
-        text = file.read()
-    except UnicodeDecodeError:
-        raise InputError("文件不是 UTF-8 编码，请另存为 UTF-8 后重试。") from None
+    text = read_text(file)
     # The clock is read here, at the edge: nobody born after this year has an ID yet.
     findings = scan(text, max_birth_year=date.today().year)
     if as_json:

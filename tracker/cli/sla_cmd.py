@@ -8,9 +8,9 @@ import click
 
 from tracker.calendar import WorkCalendar
 from tracker.cli import table
-from tracker.cli.base import Group, State, pass_state, print_json, warn
+from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, warn
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
-from tracker.errors import CalendarGapError, ForgeError, InputError, ZzxtError
+from tracker.errors import CalendarGapError, ForgeError, ZzxtError
 from tracker.forge.model import Forge
 from tracker.policy import Policy
 from tracker.progress import due_text
@@ -99,12 +99,7 @@ def _now(policy: Policy, text: str | None) -> datetime:
     zone = policy.calendar.zone
     if text is None:
         return datetime.now(zone)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"--now 的时间 {text!r} 无法识别，请写成 ISO 8601，例如 2025-10-12T09:00:00+08:00。"
-        ) from None
+    moment = parse_moment(text, "--now")
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 

@@ -9,7 +9,7 @@ from typing import TextIO
 import click
 
 from tracker import triage as triaging
-from tracker.cli.base import Command, State, pass_state, print_json, warn
+from tracker.cli.base import Command, State, pass_state, print_json, read_text, warn
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import InputError
 from tracker.faq import load_entries
@@ -77,7 +77,7 @@ def triage(
             raise InputError(
                 "请用 --issue 编号（在线），或同时给出 --title 和 --body-file（离线）。"
             )
-        body = _read(body_file)
+        body = read_text(body_file, "正文")
         plan = triaging.plan(policy, forms, index, title, body, (), [])
         _show(plan, as_json, applied=False)
         return
@@ -102,13 +102,6 @@ def _faq_index(policy: Policy, directory: Path) -> FaqIndex | None:
         return None
     entries = load_entries(directory, policy)
     return FaqIndex.build(entries, policy, cache_dir=default_cache_dir(os.environ))
-
-
-def _read(file: TextIO) -> str:
-    try:
-        return str(file.read())
-    except UnicodeDecodeError:
-        raise InputError("正文不是 UTF-8 编码，请另存为 UTF-8 后重试。") from None
 
 
 def _show(plan: triaging.TriagePlan, as_json: bool, applied: bool) -> None:

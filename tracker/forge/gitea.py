@@ -181,7 +181,8 @@ class GiteaForge:
         return _issue(data)
 
     def issue_comments(self, number: int) -> list[Comment]:
-        items = self._pages(f"{self._repo_path}/issues/{number}/comments")
+        # This endpoint is not paginated in Gitea's API: one answer holds every comment.
+        items = self._request("GET", f"{self._repo_path}/issues/{number}/comments").json()
         return [_comment(item, number) for item in items]
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> Issue:
