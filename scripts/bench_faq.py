@@ -26,8 +26,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tracker.faq import Entry, load_entries  # noqa: E402
-from tracker.faq_search import FaqIndex, default_analyzer  # noqa: E402
+from tracker.kb.entries import Entry, load_entries  # noqa: E402
+from tracker.kb.search import FaqIndex, default_analyzer  # noqa: E402
 from tracker.policy import load_policy  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "faq" / "dev-queries.yaml"

@@ -94,7 +94,7 @@ def write_docs(docs: Path, pages: dict[str, str], home: bool) -> None:
 
 
 def write_config(path: Path, hook: bool) -> None:
-    hooks = f"  - {ROOT / 'tracker' / 'site_hook.py'}\n" if hook else "  []\n"
+    hooks = f"  - {ROOT / 'tracker' / 'kb' / 'mkdocs_hook.py'}\n" if hook else "  []\n"
     path.write_text(
         f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
         "docs_dir: docs\n"

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from tracker.forms import build_forms
 from tracker.policy import load_policy
+from tracker.templates.forms import build_forms
 
 DEMO_NOW = "2025-10-13T10:00:00+08:00"
 BOT_TOKEN = "demo-bot-token"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from tracker.form_parse import Value
-from tracker.forms import Form
+from tracker.templates.form_parse import Value
+from tracker.templates.forms import Form
 
 NO_RESPONSE = "_No response_"
 

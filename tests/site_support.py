@@ -51,7 +51,7 @@ def small_site(tmp: Path, faq: dict[str, str]) -> Path:
     config.write_text(
         f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
         "docs_dir: docs\n"
-        f"hooks:\n  - {ROOT / 'tracker' / 'site_hook.py'}\n"
+        f"hooks:\n  - {ROOT / 'tracker' / 'kb' / 'mkdocs_hook.py'}\n"
         "nav:\n  - 首页: index.md\n",
         encoding="utf-8",
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, Invoke
-from tracker.faq import FaqError, load_entries, parse_entry
+from tracker.kb.entries import FaqError, load_entries, parse_entry
 from tracker.policy import load_policy
 
 EXAMPLE = (ROOT / "docs" / "faq" / "pwd-forgot-reset.md").read_text("utf-8")
@@ -77,7 +77,7 @@ PLACEHOLDER_PAGE = (
 
 
 def test_placeholders_take_policy_facts(tmp_path: Path, policy_text: str, write_policy) -> None:
-    from tracker.faq import fill_policy_facts
+    from tracker.kb.entries import fill_policy_facts
 
     path = write(tmp_path / "faq", "pwd-forgot-reset.md", PLACEHOLDER_PAGE)
     policy = load_policy()

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, Invoke
-from tracker.faq import Entry, load_entries
-from tracker.faq_search import (
+from tracker.kb.entries import Entry, load_entries
+from tracker.kb.search import (
     FaqIndex,
     Hit,
     SearchError,

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.forge_bodies import gitea_body, github_body
-from tracker.form_parse import Value, normalize_label, parse_body
-from tracker.forms import Element, Form, build_forms
 from tracker.policy import load_policy
+from tracker.templates.form_parse import Value, normalize_label, parse_body
+from tracker.templates.forms import Element, Form, build_forms
 
 FORMS = build_forms(load_policy())
 BY_KEY = {form.category: form for form in FORMS}

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, shared_file
-from tracker.forms import FLAVORS, TEMPLATE_DIRS, render_templates, stale_files
 from tracker.policy import COMMON_FIELD_IDS, load_policy
+from tracker.templates.forms import FLAVORS, TEMPLATE_DIRS, render_templates, stale_files
 
 FORM_FILES = ["01-application.yml", "02-technical.yml", "03-account.yml", "04-requirement.yml"]
 # What Gitea's template validator accepts (modules/issue/template/template.go).

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from tracker.bots.dashboard import DASHBOARD_MARK, MAX_BODY, Row, dashboard_body
+from tracker.bots.sla import State
 from tracker.policy import load_policy
-from tracker.progress import DASHBOARD_MARK, MAX_BODY, Row, dashboard_body
-from tracker.sla import State
 
 POLICY = load_policy()
 DUE = datetime(2025, 10, 11, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tracker import site
-from tracker.faq import Entry, FrontMatter, load_entries
+from tracker.kb import site
+from tracker.kb.entries import Entry, FrontMatter, load_entries
 from tracker.policy import Policy, load_policy, parse_policy
 
 

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from tests.site_support import ROOT, SHIM
-from tracker.faq import Entry, load_entries
+from tracker.kb.entries import Entry, load_entries
 from tracker.policy import Policy, load_policy
 
 CHROMIUM = Path("/usr/bin/chromium")

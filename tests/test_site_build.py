@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.site_support import ROOT, SHIM, mkdocs_build, small_site
-from tracker.faq import Entry, load_entries
+from tracker.kb.entries import Entry, load_entries
 from tracker.policy import load_policy
 
 USER_DICT = ROOT / "tracker" / "resources" / "jieba_userdict.txt"

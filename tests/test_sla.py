@@ -16,9 +16,9 @@ import pytest
 
 from tests.conftest import Invoke
 from tests.sandbox_support import forge_args, state
-from tracker.progress import DASHBOARD_MARK
+from tracker.bots.dashboard import DASHBOARD_MARK
+from tracker.bots.sla_run import ESCALATION_MARK
 from tracker.sandbox import Sandbox, parse_seed
-from tracker.sla_bot import ESCALATION_MARK
 
 BOT = "t-sla-bot-93c1"
 STAFF = "t-sla-staff-5d2e"

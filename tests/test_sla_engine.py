@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
+from tracker.bots.sla import Responders, State, evaluate, evaluate_all, wanted_sla_label
 from tracker.calendar import WorkCalendar
 from tracker.forge.model import Comment, Issue, User
 from tracker.policy import load_policy
-from tracker.sla import Responders, State, evaluate, evaluate_all, wanted_sla_label
 
 POLICY = load_policy()
 CALENDAR = WorkCalendar(POLICY.calendar)

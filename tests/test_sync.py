@@ -11,10 +11,10 @@ import pytest
 from tests.conftest import SHARED, Invoke
 from tests.openapi_check import Checker
 from tests.sandbox_support import forge_args, state
-from tracker.forms import TEMPLATE_DIRS, render_templates
 from tracker.labels import label_set
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed
+from tracker.templates.forms import TEMPLATE_DIRS, render_templates
 
 TOKEN = "t-sync-staff-7f3a"
 SEED = f"""\

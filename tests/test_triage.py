@@ -15,10 +15,10 @@ from tests.conftest import ROOT, Invoke
 from tests.forge_bodies import github_body
 from tests.pii_support import make_id
 from tests.sandbox_support import forge_args
-from tracker.forms import build_forms
+from tracker.bots.triage import MARKS
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed
-from tracker.triage import MARKS
+from tracker.templates.forms import build_forms
 
 BOT = "t-triage-bot-41aa"
 REPORTER = "t-triage-reporter-0c9d"

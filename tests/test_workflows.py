@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tracker.forms import FLAVORS, stale_files
-from tracker.workflows import WORKFLOW_DIRS, render_workflows
+from tracker.templates.forms import FLAVORS, stale_files
+from tracker.templates.workflows import WORKFLOW_DIRS, render_workflows
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)

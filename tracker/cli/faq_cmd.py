@@ -9,8 +9,8 @@ from typing import TextIO, cast
 import click
 
 from tracker.cli.base import Group, State, pass_state, print_json
-from tracker.faq import load_entries
-from tracker.faq_search import DEFAULT_LIMIT, FaqIndex, Hit, SearchError, default_cache_dir
+from tracker.kb.entries import load_entries
+from tracker.kb.search import DEFAULT_LIMIT, FaqIndex, Hit, SearchError, default_cache_dir
 
 DEFAULT_DIR = Path("docs/faq")
 

@@ -9,8 +9,8 @@ import click
 
 from tracker.cli.base import Group, State, pass_state, print_json, read_text, warn
 from tracker.errors import InputError, ZzxtError
-from tracker.form_parse import parse_body
-from tracker.forms import (
+from tracker.templates.form_parse import parse_body
+from tracker.templates.forms import (
     FLAVORS,
     TEMPLATE_DIRS,
     Flavor,

@@ -6,6 +6,10 @@ from datetime import datetime
 
 import click
 
+from tracker.bots.dashboard import due_text
+from tracker.bots.sla import STATE_NAMES, Responders
+from tracker.bots.sla import State as SlaState
+from tracker.bots.sla_run import RunReport, run
 from tracker.calendar import WorkCalendar
 from tracker.cli import table
 from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, warn
@@ -13,10 +17,6 @@ from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import CalendarGapError, ForgeError, ZzxtError
 from tracker.forge.model import Forge
 from tracker.policy import Policy
-from tracker.progress import due_text
-from tracker.sla import STATE_NAMES, Responders
-from tracker.sla import State as SlaState
-from tracker.sla_bot import RunReport, run
 
 # GitHub Actions' GITHUB_TOKEN allows 1,000 requests an hour per repository; an hourly run
 # reading ~400 pages (10,000 issues) leaves room for about this many writes.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker import sync as syncing
+from tracker.bots import sync as syncing
 from tracker.cli.base import Command, State, pass_state, print_json
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import PublicRepoRefused

@@ -8,15 +8,15 @@ from typing import TextIO
 
 import click
 
-from tracker import triage as triaging
+from tracker.bots import triage as triaging
+from tracker.bots.writer import Writer
 from tracker.cli.base import Command, State, pass_state, print_json, read_text, warn
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import InputError
-from tracker.faq import load_entries
-from tracker.faq_search import FaqIndex, default_cache_dir
-from tracker.forms import build_forms
+from tracker.kb.entries import load_entries
+from tracker.kb.search import FaqIndex, default_cache_dir
 from tracker.policy import Policy
-from tracker.writer import Writer
+from tracker.templates.forms import build_forms
 
 DEFAULT_FAQ_DIR = Path("docs/faq")
 

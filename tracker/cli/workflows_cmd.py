@@ -8,8 +8,8 @@ import click
 
 from tracker.cli.base import Group, warn
 from tracker.errors import ZzxtError
-from tracker.forms import FLAVORS, stale_files, write_generated
-from tracker.workflows import WORKFLOW_DIRS, render_workflows
+from tracker.templates.forms import FLAVORS, stale_files, write_generated
+from tracker.templates.workflows import WORKFLOW_DIRS, render_workflows
 
 
 @click.group(cls=Group)

@@ -3,7 +3,7 @@
 `build_forms` turns the policy into `Form` objects (the single description of
 what a report asks); `render_templates` writes them as GitHub or Gitea issue
 form YAML plus the template chooser `config.yml`. The body parser
-(`tracker.form_parse`) reads submitted issues back with the same `Form`s.
+(`tracker.templates.form_parse`) reads submitted issues back with the same `Form`s.
 """
 
 from __future__ import annotations

@@ -11,14 +11,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tracker.bots.dashboard import DASHBOARD_MARK, Row, dashboard_body, rows
+from tracker.bots.sla import (
+    Responders,
+    State,
+    Verdict,
+    evaluate_all,
+    sla_label_names,
+    wanted_sla_label,
+)
+from tracker.bots.writer import Writer
 from tracker.calendar import WorkCalendar
 from tracker.forge.model import Comment, Forge, Issue
-from tracker.forms import build_forms
 from tracker.labels import fixed_label
 from tracker.policy import Policy
-from tracker.progress import DASHBOARD_MARK, Row, dashboard_body, rows
-from tracker.sla import Responders, State, Verdict, evaluate_all, sla_label_names, wanted_sla_label
-from tracker.writer import Writer
+from tracker.templates.forms import build_forms
 
 ESCALATION_MARK = "<!-- zzxt:sla-overdue -->"
 # Which verdicts' writes go first when the write budget is short.

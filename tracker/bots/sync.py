@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tracker.forge.model import FileChange, Forge, Label
-from tracker.forms import MARK, TEMPLATE_DIRS, Flavor, render_templates
 from tracker.labels import LabelSpec, label_set, managed_prefixes
 from tracker.policy import Policy
+from tracker.templates.forms import MARK, TEMPLATE_DIRS, Flavor, render_templates
 
 COMMIT_MESSAGE = "zzxt sync：按政策文件更新问题表单"
 

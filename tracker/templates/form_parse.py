@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tracker.forms import Element, Form
+from tracker.templates.forms import Element, Form
 
 NO_RESPONSE = "_No response_"
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$")

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tracker.faq_search import FaqIndex, Hit
+from tracker.bots.writer import Writer
 from tracker.forge.model import Comment
-from tracker.form_parse import parse_body
-from tracker.forms import Form
+from tracker.kb.search import FaqIndex, Hit
 from tracker.labels import category_label, city_label, fixed_label, stage_label, subcategory_label
 from tracker.pii import Finding, mask_text, scan
 from tracker.policy import Policy
-from tracker.writer import Writer
+from tracker.templates.form_parse import parse_body
+from tracker.templates.forms import Form
 
 MARKS = {
     "missing": "<!-- zzxt:triage-missing -->",

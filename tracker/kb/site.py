@@ -3,7 +3,7 @@
 Nothing here knows about mkdocs. `pages()` returns every generated page as
 {path relative to docs/: Markdown}, `nav()` the navigation entries that point at
 them, and `entry_header()` the block shown under an FAQ page's title.
-`tracker/site_hook.py` hands these to mkdocs, so a change to the policy (a
+`tracker/kb/mkdocs_hook.py` hands these to mkdocs, so a change to the policy (a
 deadline, a phone number, a mailbox) reaches the site on the next build.
 
     index.md                  home: search, the four categories, how to report, contacts
@@ -27,7 +27,7 @@ from typing import Any
 
 from tracker.calendar import WorkCalendar
 from tracker.errors import CalendarGapError, InputError
-from tracker.faq import Entry, fill_policy_facts
+from tracker.kb.entries import Entry, fill_policy_facts
 from tracker.policy import Category, Policy
 
 HOME = "index.md"

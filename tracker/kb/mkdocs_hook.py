@@ -1,7 +1,7 @@
 """mkdocs hook: add the pages generated from the policy and the FAQ entries.
 
 Listed under `hooks:` in mkdocs.yml. The pages themselves come from
-`tracker.site`; this file only reads the outside world (`ZZXT_POLICY`,
+`tracker.kb.site`; this file only reads the outside world (`ZZXT_POLICY`,
 `docs/faq/`) and talks to mkdocs. An invalid policy or FAQ page fails the build
 with the same Chinese message `zzxt faq check` prints, naming file and field.
 """
@@ -19,9 +19,9 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from tracker import site
 from tracker.errors import ZzxtError
-from tracker.faq import Entry, load_entries
+from tracker.kb import site
+from tracker.kb.entries import Entry, load_entries
 from tracker.policy import Policy, load_policy
 
 log = logging.getLogger("mkdocs.hooks.zzxt")
@@ -77,7 +77,7 @@ def _resolve_user_dict(config: MkDocsConfig) -> None:
     """Find a relative `jieba_dict_user` next to mkdocs.yml or in this project, not only in `.`."""
     bases = [
         Path(config.config_file_path or ".").resolve().parent,
-        Path(__file__).resolve().parents[1],
+        Path(__file__).resolve().parents[2],
     ]
     for plugin in config.plugins.values():
         options: Any = getattr(plugin, "config", None)

@@ -36,9 +36,9 @@ from typing import Any
 
 import bm25s  # type: ignore[import-untyped]
 
-from tracker import site
 from tracker.errors import InputError
-from tracker.faq import Entry, fill_policy_facts
+from tracker.kb import site
+from tracker.kb.entries import Entry, fill_policy_facts
 from tracker.policy import Policy
 
 with warnings.catch_warnings():

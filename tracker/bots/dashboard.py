@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.form_parse import parse_body
-from tracker.forms import Form
+from tracker.bots.sla import STATE_NAMES, State, Verdict
 from tracker.labels import stage_label
 from tracker.policy import Policy
-from tracker.sla import STATE_NAMES, State, Verdict
+from tracker.templates.form_parse import parse_body
+from tracker.templates.forms import Form
 
 DASHBOARD_MARK = "<!-- zzxt:dashboard -->"
 # GitHub refuses issue bodies over 65,536 characters; stay well below.

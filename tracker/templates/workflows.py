@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.forms import Flavor, dump_yaml
+from tracker.templates.forms import Flavor, dump_yaml
 
 WORKFLOW_DIRS: dict[Flavor, str] = {"github": ".github/workflows", "gitea": ".gitea/workflows"}
 HEADER = "# 本文件由 `zzxt workflows render` 生成，请勿手工修改。\n"
