@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tracker.errors import AuthError, InputError, RateLimited
+from tracker.forge import RetryPolicy, connect, forge_kind, resolve_settings
 from tracker.forge.http import wait_before_retry
-from tracker.forge.settings import RetryPolicy, api_base, connect, resolve_settings
 
 GITEA_ACTIONS = {
     "GITEA_ACTIONS": "true",
@@ -48,7 +48,7 @@ GITHUB_ACTIONS = {
     ],
 )
 def test_api_base(kind: str, url: str, base: str) -> None:
-    assert api_base(kind, url) == base  # type: ignore[arg-type]
+    assert forge_kind(kind).api_base(url) == base
 
 
 def test_options_win_over_environment() -> None:

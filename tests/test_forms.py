@@ -12,8 +12,10 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, shared_file
+from tracker.forge.kinds import KIND_NAMES, forge_kind
 from tracker.policy import COMMON_FIELD_IDS, load_policy
-from tracker.templates.forms import FLAVORS, TEMPLATE_DIRS, render_templates, stale_files
+from tracker.templates.forms import render_templates
+from tracker.templates.generated import stale_files
 
 FORM_FILES = ["01-application.yml", "02-technical.yml", "03-account.yml", "04-requirement.yml"]
 # What Gitea's template validator accepts (modules/issue/template/template.go).
@@ -35,7 +37,7 @@ def _as_github(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_forms_fit_the_issue_forms_schema(flavor: str) -> None:
     schema = json.loads(shared_file("specs/github-issue-forms.schema.json").read_text("utf-8"))
     docs = _rendered(flavor)
@@ -44,7 +46,7 @@ def test_forms_fit_the_issue_forms_schema(flavor: str) -> None:
         jsonschema.validate(_as_github(docs[name]), schema)
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_config_fits_the_chooser_schema(flavor: str) -> None:
     schema = json.loads(shared_file("specs/github-issue-config.schema.json").read_text("utf-8"))
     config = _rendered(flavor)["config.yml"]
@@ -90,7 +92,7 @@ def test_gitea_forms_pass_giteas_own_rules() -> None:
     ],
     ids=["应用类", "技术类", "用户申请", "需求建议"],
 )
-@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_title_and_labels(flavor: str, file: str, title: str, label: str) -> None:
     doc = _rendered(flavor)[file]
     assert doc["title"] == title
@@ -156,17 +158,19 @@ def test_intro_carries_deadline_and_mailboxes() -> None:
     assert "3448874014@qq.com" not in account
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_committed_templates_are_in_sync(flavor: str) -> None:
-    directory = ROOT / TEMPLATE_DIRS[flavor]
+    directory = ROOT / forge_kind(flavor).template_dir
     assert stale_files(render_templates(load_policy(), flavor), directory) == []  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the committed templates, as a repository would hold them."""
-    for flavor in FLAVORS:
-        shutil.copytree(ROOT / TEMPLATE_DIRS[flavor], tmp_path / TEMPLATE_DIRS[flavor])
+    for flavor in KIND_NAMES:
+        shutil.copytree(
+            ROOT / forge_kind(flavor).template_dir, tmp_path / forge_kind(flavor).template_dir
+        )
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

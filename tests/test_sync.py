@@ -11,10 +11,11 @@ import pytest
 from tests.conftest import SHARED, Invoke
 from tests.openapi_check import Checker
 from tests.sandbox_support import forge_args, state
+from tracker.forge.kinds import forge_kind
 from tracker.labels import label_set
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed
-from tracker.templates.forms import TEMPLATE_DIRS, render_templates
+from tracker.templates.forms import render_templates
 
 TOKEN = "t-sync-staff-7f3a"
 SEED = f"""\
@@ -87,7 +88,7 @@ def test_plan_only_writes_nothing(invoke: Invoke, sandbox: Sandbox, forge: str) 
     result = sync(invoke, sandbox, forge)
     assert result.exit_code == 0, result.stderr
     assert "+ 标签 类别/应用类问题" in result.stdout
-    assert f"+ 文件 {TEMPLATE_DIRS[forge]}/01-application.yml" in result.stdout  # type: ignore[index]
+    assert f"+ 文件 {forge_kind(forge).template_dir}/01-application.yml" in result.stdout
     assert "保留 地市/旧地名" in result.stdout
     assert "加 --apply 执行" in result.stdout
     assert writes(sandbox) == []
@@ -102,7 +103,7 @@ def test_apply_then_nothing_left_to_do(invoke: Invoke, sandbox: Sandbox, forge: 
     for spec in label_set(policy):
         assert have[spec.name] == (spec.color, spec.description)
     assert "bug" in have and "地市/旧地名" in have  # nothing deleted without --prune
-    directory = TEMPLATE_DIRS[forge]  # type: ignore[index]
+    directory = forge_kind(forge).template_dir
     files = files_of(sandbox)
     for name, text in render_templates(policy, forge).items():  # type: ignore[arg-type]
         assert files[f"{directory}/{name}"] == text

@@ -8,17 +8,18 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tracker.templates.forms import FLAVORS, stale_files
-from tracker.templates.workflows import WORKFLOW_DIRS, render_workflows
+from tracker.forge.kinds import KIND_NAMES, forge_kind
+from tracker.templates.generated import stale_files
+from tracker.templates.workflows import render_workflows
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_committed_workflows_are_in_sync(flavor: str) -> None:
-    directory = ROOT / WORKFLOW_DIRS[flavor]  # type: ignore[index]
+    directory = ROOT / forge_kind(flavor).workflow_dir
     assert stale_files(render_workflows(flavor), directory) == []  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_sla_workflow_schedule_and_permissions(flavor: str) -> None:
     doc = yaml.safe_load(render_workflows(flavor)["sla.yml"])  # type: ignore[arg-type]
     triggers = doc["on"]
@@ -50,7 +51,7 @@ def test_check_fails_after_a_hand_edit(
     assert ".gitea/workflows/sla.yml" in result.stderr
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
+@pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_triage_workflow_runs_on_opened_and_edited_issues(flavor: str) -> None:
     doc = yaml.safe_load(render_workflows(flavor)["triage.yml"])  # type: ignore[arg-type]
     assert doc["on"] == {"issues": {"types": ["opened", "edited"]}}

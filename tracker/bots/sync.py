@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tracker.forge.kinds import Kind, forge_kind
 from tracker.forge.model import FileChange, Forge, Label
 from tracker.labels import LabelSpec, label_set, managed_prefixes
 from tracker.policy import Policy
-from tracker.templates.forms import MARK, TEMPLATE_DIRS, Flavor, render_templates
+from tracker.templates.forms import render_templates
+from tracker.templates.generated import MARK
 
 COMMIT_MESSAGE = "zzxt sync：按政策文件更新问题表单"
 
@@ -72,11 +74,13 @@ class Plan:
         }
 
 
-def plan(policy: Policy, forge: Forge, flavor: Flavor, prune: bool) -> Plan:
+def plan(policy: Policy, forge: Forge, flavor: Kind, prune: bool) -> Plan:
     """Compare the tracker with the policy; read only."""
     result = Plan()
     _plan_labels(result, label_set(policy), forge.list_labels(), managed_prefixes(policy), prune)
-    _plan_files(result, render_templates(policy, flavor), TEMPLATE_DIRS[flavor], forge, prune)
+    _plan_files(
+        result, render_templates(policy, flavor), forge_kind(flavor).template_dir, forge, prune
+    )
     return result
 
 

@@ -11,9 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from tracker.errors import InputError
-from tracker.forge import connect
+from tracker.forge import KIND_NAMES, ForgeSettings, RetryPolicy, connect, resolve_settings
 from tracker.forge.model import Forge
-from tracker.forge.settings import KINDS, ForgeSettings, RetryPolicy, resolve_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,7 +22,7 @@ def forge_options(command: F) -> F:
     options = [
         click.option(
             "--forge",
-            type=click.Choice(KINDS),
+            type=click.Choice(KIND_NAMES),
             help="平台：github 或 gitea；也可用环境变量 ZZXT_FORGE，在 Actions 中自动识别。",
         ),
         click.option(

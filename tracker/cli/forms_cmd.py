@@ -9,16 +9,10 @@ import click
 
 from tracker.cli.base import Group, State, pass_state, print_json, read_text, warn
 from tracker.errors import InputError, ZzxtError
+from tracker.forge.kinds import KIND_NAMES, Kind, forge_kind
 from tracker.templates.form_parse import parse_body
-from tracker.templates.forms import (
-    FLAVORS,
-    TEMPLATE_DIRS,
-    Flavor,
-    build_forms,
-    render_templates,
-    stale_files,
-    write_generated,
-)
+from tracker.templates.forms import build_forms, render_templates
+from tracker.templates.generated import stale_files, write_generated
 
 
 @click.group(cls=Group)
@@ -36,7 +30,7 @@ def forms() -> None:
 @forms.command()
 @click.option(
     "--flavor",
-    type=click.Choice(FLAVORS),
+    type=click.Choice(KIND_NAMES),
     help="生成哪种平台的表单；不指定时两种都生成。",
 )
 @click.option(
@@ -46,7 +40,7 @@ def forms() -> None:
 )
 @click.option("--check", is_flag=True, help="只比较，不写入：已有表单与政策不一致时退出码为 1。")
 @pass_state
-def render(state: State, flavor: Flavor | None, out: Path | None, check: bool) -> None:
+def render(state: State, flavor: Kind | None, out: Path | None, check: bool) -> None:
     """由政策生成 GitHub 或 Gitea 的问题表单和模板选择页配置 config.yml。
 
     每类问题一个表单，标题按“XX市-XX学段-XX类问题：”预填，并自动加类别标签。
@@ -61,8 +55,8 @@ def render(state: State, flavor: Flavor | None, out: Path | None, check: bool) -
     if out is not None and flavor is None:
         raise InputError("指定 --out 时须同时用 --flavor 指明平台（github 或 gitea）。")
     policy = state.policy()
-    targets = [(flavor, out)] if flavor else [(f, None) for f in FLAVORS]
-    jobs = [(f, d or Path(TEMPLATE_DIRS[f])) for f, d in targets]
+    targets = [(flavor, out)] if flavor else [(f, None) for f in KIND_NAMES]
+    jobs = [(f, d or Path(forge_kind(f).template_dir)) for f, d in targets]
     if check:
         stale = [(d, name) for f, d in jobs for name in stale_files(render_templates(policy, f), d)]
         if stale:

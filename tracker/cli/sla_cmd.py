@@ -18,10 +18,6 @@ from tracker.errors import CalendarGapError, ForgeError, ZzxtError
 from tracker.forge.model import Forge
 from tracker.policy import Policy
 
-# GitHub Actions' GITHUB_TOKEN allows 1,000 requests an hour per repository; an hourly run
-# reading ~400 pages (10,000 issues) leaves room for about this many writes.
-GITHUB_WRITE_BUDGET = 500
-
 
 @click.group(cls=Group)
 def sla() -> None:
@@ -82,7 +78,7 @@ def check(
     client = open_forge(settings)
     calendar = WorkCalendar(policy.calendar, warn=warn)
     if max_writes is None:
-        max_writes = GITHUB_WRITE_BUDGET if settings.kind == "github" else 0
+        max_writes = settings.forge.write_budget or 0
     budget = max_writes or None
     report = run(policy, client, calendar, now, _responders(policy, client), do_apply, budget)
     if as_json:

@@ -8,8 +8,9 @@ import click
 
 from tracker.cli.base import Group, warn
 from tracker.errors import ZzxtError
-from tracker.templates.forms import FLAVORS, stale_files, write_generated
-from tracker.templates.workflows import WORKFLOW_DIRS, render_workflows
+from tracker.forge.kinds import KINDS
+from tracker.templates.generated import stale_files, write_generated
+from tracker.templates.workflows import render_workflows
 
 
 @click.group(cls=Group)
@@ -36,7 +37,7 @@ def render(check: bool) -> None:
       zzxt workflows render
       zzxt workflows render --check
     """
-    jobs = [(Path(WORKFLOW_DIRS[f]), render_workflows(f)) for f in FLAVORS]
+    jobs = [(Path(k.workflow_dir), render_workflows(k.name)) for k in KINDS.values()]
     if check:
         stale = [d / name for d, files in jobs for name in stale_files(files, d)]
         for path in stale:

@@ -19,6 +19,7 @@ import httpx
 
 from tracker.errors import ForgeError, NotFound
 from tracker.forge.http import check_status, wait_before_retry
+from tracker.forge.kinds import Kind
 from tracker.forge.model import Comment, FileChange, FileContent, Issue, Label, Repository, User
 from tracker.forge.settings import ForgeSettings
 
@@ -29,7 +30,7 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class GiteaForge:
-    kind = "gitea"
+    kind: Kind = "gitea"
     can_pin = True
 
     def __init__(

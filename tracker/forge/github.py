@@ -23,6 +23,7 @@ from github.GithubObject import NotSet
 
 from tracker.errors import ForgeError, NotFound, RateLimited
 from tracker.forge.http import check_status
+from tracker.forge.kinds import Kind
 from tracker.forge.model import Comment, FileChange, FileContent, Issue, Label, Repository, User
 from tracker.forge.settings import ForgeSettings
 
@@ -41,7 +42,7 @@ PAGE_SIZE = 100
 
 
 class GitHubForge:
-    kind = "github"
+    kind: Kind = "github"
     can_pin = False  # GitHub pins issues only through GraphQL, which this client does not use
 
     def __init__(self, settings: ForgeSettings) -> None:

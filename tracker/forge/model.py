@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from tracker.forge.kinds import Kind
+
 
 @dataclass(frozen=True)
 class User:
@@ -72,7 +74,7 @@ class FileChange:
 class Forge(Protocol):
     """What the tool needs from a tracker. Lists never include pull requests."""
 
-    kind: str
+    kind: Kind
     can_pin: bool  # whether pin_issue does anything on this forge
 
     def close(self) -> None:

@@ -8,26 +8,15 @@ form YAML plus the template chooser `config.yml`. The body parser
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from tracker.errors import InputError
+from tracker.forge.kinds import Kind, forge_kind
 from tracker.labels import category_label, fixed_label
 from tracker.policy import Policy
+from tracker.templates.generated import dump_yaml
 
-Flavor = Literal["github", "gitea"]
-FLAVORS: tuple[Flavor, ...] = ("github", "gitea")
-TEMPLATE_DIRS: dict[Flavor, str] = {
-    "github": ".github/ISSUE_TEMPLATE",
-    "gitea": ".gitea/ISSUE_TEMPLATE",
-}
 CONFIRMATIONS_ID = "confirmations"
-MARK = "# 本文件由 `zzxt "  # every generated file starts so; see write_generated
 HEADER = (
     "# 本文件由 `zzxt forms render --flavor {flavor}` 根据政策文件生成，请勿手工修改。\n"
     "# 需要调整时请修改政策文件（zzxt policy show 查看），再重新生成。\n"
@@ -128,12 +117,10 @@ def _build_form(policy: Policy, key: str) -> Form:
 # Rendering.
 
 
-def form_document(form: Form, flavor: Flavor) -> dict[str, Any]:
+def form_document(form: Form, flavor: Kind) -> dict[str, Any]:
     """Return the issue form as the YAML document a forge reads."""
     doc: dict[str, Any] = {"name": form.name}
-    # GitHub requires `description`; Gitea's own key is `about` (it reads
-    # `description` only as a fallback since 1.20).
-    doc["about" if flavor == "gitea" else "description"] = form.about
+    doc[forge_kind(flavor).form_description_key] = form.about
     doc["title"] = form.title
     doc["labels"] = list(form.labels)
     body: list[dict[str, Any]] = [{"type": "markdown", "attributes": {"value": form.intro}}]
@@ -188,26 +175,7 @@ def config_document(policy: Policy) -> dict[str, Any]:
     }
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, multi-line strings as literal blocks, Chinese kept readable."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str_representer)
-
-
-def dump_yaml(doc: dict[str, Any]) -> str:
-    return yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000, indent=2)
-
-
-def render_templates(policy: Policy, flavor: Flavor) -> dict[str, str]:
+def render_templates(policy: Policy, flavor: Kind) -> dict[str, str]:
     """Return {file name: content} for every template file of one forge."""
     header = HEADER.format(flavor=flavor)
     files = {
@@ -215,49 +183,3 @@ def render_templates(policy: Policy, flavor: Flavor) -> dict[str, str]:
     }
     files["config.yml"] = header + dump_yaml(config_document(policy))
     return files
-
-
-def stale_files(wanted: dict[str, str], directory: Path) -> list[str]:
-    """Return the files in `directory` that differ from `wanted`, or should not be there."""
-    stale = []
-    for name, content in wanted.items():
-        path = directory / name
-        if not path.is_file() or path.read_text("utf-8") != content:
-            stale.append(name)
-    if directory.is_dir():
-        for path in sorted(directory.glob("*.y*ml")):
-            if path.name not in wanted:
-                stale.append(path.name)
-    return sorted(stale)
-
-
-def write_generated(files: dict[str, str], directory: Path) -> list[Path]:
-    """Write every file or none, and remove our own files the policy no longer has.
-
-    Each file goes to a temp file first; only when all are written are they renamed.
-    """
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"无法创建输出目录 {directory}（{exc.strerror}），请检查路径和写入权限。"
-        ) from None
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, content in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(content)
-            staged.append((tmp, directory / name))
-    except OSError as exc:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-        raise InputError(
-            f"无法写入输出目录 {directory}（{exc.strerror}），已写的临时文件已删除，请检查磁盘空间和权限。"
-        ) from None
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    for path in directory.glob("*.y*ml"):
-        if path.name not in files and path.read_text("utf-8").startswith(MARK):
-            path.unlink()
-    return [target for _, target in staged]

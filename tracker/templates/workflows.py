@@ -9,27 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.templates.forms import Flavor, dump_yaml
+from tracker.forge.kinds import Kind, forge_kind
+from tracker.templates.generated import dump_yaml
 
-WORKFLOW_DIRS: dict[Flavor, str] = {"github": ".github/workflows", "gitea": ".gitea/workflows"}
 HEADER = "# 本文件由 `zzxt workflows render` 生成，请勿手工修改。\n"
 
 
-def _install_steps(flavor: Flavor) -> list[dict[str, Any]]:
+def _install_steps(flavor: Kind) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = [{"uses": "actions/checkout@v4"}]
-    if flavor == "github":
+    if forge_kind(flavor).uses_marketplace_actions:
         steps.append({"uses": "actions/setup-python@v5", "with": {"python-version": "3.11"}})
     # Gitea runners on an intranet often cannot fetch setup-python; their images ship Python 3.
     steps.append({"name": "安装 zzxt", "run": "python3 -m pip install --quiet ."})
     return steps
 
 
-def _token(flavor: Flavor) -> str:
-    fallback = "GITEA_TOKEN" if flavor == "gitea" else "GITHUB_TOKEN"
+def _token(flavor: Kind) -> str:
+    fallback = forge_kind(flavor).token_secret
     return f"${{{{ secrets.ZZXT_TOKEN || secrets.{fallback} }}}}"
 
 
-def sla_workflow(flavor: Flavor) -> dict[str, Any]:
+def sla_workflow(flavor: Kind) -> dict[str, Any]:
     """Hourly from 08:00 to 20:00 Beijing time, every day: the tool decides what a working day is."""
     return {
         "name": "答复时限检查",
@@ -56,7 +56,7 @@ def sla_workflow(flavor: Flavor) -> dict[str, Any]:
     }
 
 
-def triage_workflow(flavor: Flavor) -> dict[str, Any]:
+def triage_workflow(flavor: Kind) -> dict[str, Any]:
     """On every opened or edited issue (pull requests excluded)."""
     number = "${{ github.event.issue.number }}"
     return {
@@ -82,7 +82,7 @@ def triage_workflow(flavor: Flavor) -> dict[str, Any]:
     }
 
 
-def render_workflows(flavor: Flavor) -> dict[str, str]:
+def render_workflows(flavor: Kind) -> dict[str, str]:
     """Return {file name: content} of every workflow for one forge."""
     schedule = "# 定时 cron 按 UTC：0-12 点每小时，即北京时间 8-20 点。\n"
     return {

@@ -1,0 +1,116 @@
+"""The forges zzxt can drive, one record each: the only place that knows their differences.
+
+Everything outside `tracker.forge` asks a `ForgeKind` instead of comparing a
+forge's name. Adding a forge (GitLab, say) is one client module, one record
+here and a face in the sandbox.
+
+    ForgeKind
+    ├── how to recognise it:   detect (CI environment), api_base (from the browser URL)
+    ├── what it reads:         template_dir, workflow_dir, form_description_key
+    ├── how hard to push it:   write_interval, write_budget
+    └── who talks to it:       client ("module:Class", imported on first use)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal, get_args
+from urllib.parse import urlsplit
+
+Kind = Literal["github", "gitea"]
+KIND_NAMES: tuple[Kind, ...] = get_args(Kind)
+
+
+@dataclass(frozen=True)
+class ForgeKind:
+    """What zzxt needs to know about one kind of forge."""
+
+    name: Kind
+    title: str  # as people write it
+    # True when this process runs inside the forge's own CI (GitHub Actions, Gitea Actions).
+    detect: Callable[[Mapping[str, str]], bool]
+    api_base: Callable[[str], str]  # API root from the address people open
+    default_url: str | None  # the public instance, when there is one
+    server_url_vars: tuple[str, ...]  # CI variables holding the browser URL, first wins
+    token_vars: tuple[str, ...]  # CI variables holding a token, first wins
+    token_secret: str  # the CI's own token secret, the workflows' fallback
+    template_dir: str  # issue forms and the template chooser
+    workflow_dir: str  # CI workflows
+    form_description_key: str  # the issue form's one-line description key
+    uses_marketplace_actions: bool  # whether its runners fetch `uses:` actions from github.com
+    write_interval: float  # seconds between writes by default (secondary rate limits)
+    write_budget: int | None  # writes per bot run by default; None: unlimited
+    # "module:Class" of the client: `tracker.forge.connect` imports it on first use, so
+    # commands that never talk to this forge do not pay for (or depend on) its library.
+    client: str
+
+
+def _github_api(url: str) -> str:
+    base = url.rstrip("/")
+    if (urlsplit(base).hostname or "") in ("github.com", "www.github.com", "api.github.com"):
+        return "https://api.github.com"
+    return base if base.endswith("/api/v3") else base + "/api/v3"  # GitHub Enterprise Server
+
+
+def _gitea_api(url: str) -> str:
+    base = url.rstrip("/")
+    return base if base.endswith("/api/v1") else base + "/api/v1"
+
+
+GITEA = ForgeKind(
+    name="gitea",
+    title="Gitea",
+    # Gitea Actions also sets GITHUB_ACTIONS=true for compatibility, so it is asked first.
+    detect=lambda env: env.get("GITEA_ACTIONS") == "true",
+    api_base=_gitea_api,
+    default_url=None,
+    server_url_vars=("GITEA_SERVER_URL", "GITHUB_SERVER_URL"),
+    token_vars=("GITEA_TOKEN", "GITHUB_TOKEN"),
+    token_secret="GITEA_TOKEN",
+    template_dir=".gitea/ISSUE_TEMPLATE",
+    workflow_dir=".gitea/workflows",
+    # Gitea's own key is `about`; it reads `description` only as a fallback since 1.20.
+    form_description_key="about",
+    uses_marketplace_actions=False,
+    write_interval=0.0,
+    write_budget=None,
+    client="tracker.forge.gitea:GiteaForge",
+)
+
+GITHUB = ForgeKind(
+    name="github",
+    title="GitHub",
+    detect=lambda env: env.get("GITHUB_ACTIONS") == "true",
+    api_base=_github_api,
+    default_url="https://github.com",
+    server_url_vars=("GITHUB_SERVER_URL",),
+    token_vars=("GITHUB_TOKEN",),
+    token_secret="GITHUB_TOKEN",
+    template_dir=".github/ISSUE_TEMPLATE",
+    workflow_dir=".github/workflows",
+    form_description_key="description",
+    uses_marketplace_actions=True,
+    write_interval=1.0,
+    # Actions' GITHUB_TOKEN allows 1,000 requests an hour per repository; an hourly run
+    # reading ~400 pages (10,000 issues) leaves room for about this many writes.
+    write_budget=500,
+    client="tracker.forge.github:GitHubForge",
+)
+
+# In the order CI detection asks them.
+KINDS: dict[Kind, ForgeKind] = {kind.name: kind for kind in (GITEA, GITHUB)}
+assert set(KINDS) == set(KIND_NAMES), "every Kind needs a ForgeKind record"
+
+
+def forge_kind(name: str) -> ForgeKind:
+    """Return the record of a forge by name; KeyError for an unknown one."""
+    for kind in KINDS.values():
+        if kind.name == name:
+            return kind
+    raise KeyError(name)
+
+
+def detect(env: Mapping[str, str]) -> ForgeKind | None:
+    """Return the forge whose CI this process runs in, if any."""
+    return next((kind for kind in KINDS.values() if kind.detect(env)), None)
