@@ -8,7 +8,6 @@ import re
 import pytest
 
 from tracker.cli.table import width as table_width
-from tracker.labels import label_set, managed_prefixes
 from tracker.policy import load_policy
 
 
@@ -86,7 +85,7 @@ def test_duplicate_label_name_is_a_policy_error(invoke, policy_text: str, write_
 
 
 def test_managed_prefixes() -> None:
-    assert managed_prefixes(load_policy()) == {
+    assert load_policy().label_book().prefixes() == {
         "类别",
         "子类",
         "学段",
@@ -102,7 +101,7 @@ def test_text_listing(invoke) -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["名称", "颜色", "说明"]
-    assert len(lines) == 1 + len(label_set(load_policy()))
+    assert len(lines) == 1 + len(load_policy().label_book().specs())
     assert lines[1].startswith("类别/应用类问题") and "#1d76db" in lines[1]
     # Columns line up although names mix wide and narrow characters.
     assert len({table_width(line[: line.index("#")]) for line in lines[1:]}) == 1

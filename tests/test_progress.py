@@ -6,10 +6,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tracker.bots.dashboard import DASHBOARD_MARK, MAX_BODY, Row, dashboard_body
+from tracker.bots.rules import Rules
 from tracker.bots.sla import State
 from tracker.policy import load_policy
 
 POLICY = load_policy()
+RULES = Rules.build(POLICY)
 DUE = datetime(2025, 10, 11, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
@@ -28,7 +30,7 @@ def row(number: int, state: State = State.OVERDUE) -> Row:
 
 def test_groups_most_urgent_first() -> None:
     body = dashboard_body(
-        POLICY, [row(2, State.MET), row(1, State.OVERDUE), row(3, State.DUE_SOON)]
+        RULES, [row(2, State.MET), row(1, State.OVERDUE), row(3, State.DUE_SOON)]
     )
     assert body.startswith(DASHBOARD_MARK)
     assert (
@@ -44,11 +46,11 @@ def test_groups_most_urgent_first() -> None:
 
 
 def test_no_clock_time_so_identical_lists_give_identical_bodies() -> None:
-    assert dashboard_body(POLICY, [row(1)]) == dashboard_body(POLICY, [row(1)])
+    assert dashboard_body(RULES, [row(1)]) == dashboard_body(RULES, [row(1)])
 
 
 def test_a_long_list_stays_under_the_body_limit() -> None:
-    body = dashboard_body(POLICY, [row(n) for n in range(1, 3001)])
+    body = dashboard_body(RULES, [row(n) for n in range(1, 3001)])
     assert len(body) <= MAX_BODY
     assert "## 已超期（3000）" in body
     listed = body.count("\n| #")

@@ -6,13 +6,13 @@ from datetime import datetime
 
 import pytest
 
+from tracker.bots.rules import Rules
 from tracker.bots.sla import Responders, State, evaluate, evaluate_all, wanted_sla_label
-from tracker.calendar import WorkCalendar
 from tracker.forge.model import Comment, Issue, User
 from tracker.policy import load_policy
 
 POLICY = load_policy()
-CALENDAR = WorkCalendar(POLICY.calendar)
+RULES = Rules.build(POLICY)
 AUTHOR = User("gz-bureau")
 STAFF = User("staff1")
 BOT = User("zzxt-bot", is_bot=True)
@@ -153,7 +153,7 @@ CASES = [
 
 @pytest.mark.parametrize(("the_issue", "comments", "now", "state"), CASES)
 def test_state(the_issue: Issue, comments: list[Comment], now: str, state: State) -> None:
-    verdict = evaluate(the_issue, comments, POLICY, CALENDAR, t(now), Responders())
+    verdict = evaluate(the_issue, comments, RULES, t(now), Responders())
     assert verdict.state is state
 
 
@@ -161,8 +161,7 @@ def test_deadlines_and_responder() -> None:
     verdict = evaluate(
         issue("2025-09-30T16:00"),
         [comment("2025-10-13T09:00"), comment("2025-10-14T09:00", cid=2)],
-        POLICY,
-        CALENDAR,
+        RULES,
         t("2025-10-20T00:00"),
         Responders(),
     )
@@ -175,7 +174,7 @@ def test_deadlines_and_responder() -> None:
 
 def test_unknown_names_the_year() -> None:
     verdict = evaluate(
-        issue("2026-12-31T10:00"), [], POLICY, CALENDAR, t("2027-01-05T10:00"), Responders()
+        issue("2026-12-31T10:00"), [], RULES, t("2027-01-05T10:00"), Responders()
     )
     assert verdict.missing_year == 2027
 
@@ -187,7 +186,7 @@ def test_only_listed_responders_count() -> None:
         comment("2025-10-13T09:00", User("province-staff"), cid=2),
     ]
     verdict = evaluate(
-        issue("2025-09-30T16:00"), comments, POLICY, CALENDAR, t("2025-10-20T00:00"), listed
+        issue("2025-09-30T16:00"), comments, RULES, t("2025-10-20T00:00"), listed
     )
     assert verdict.state is State.LATE
     assert verdict.responder == "province-staff"
@@ -197,7 +196,7 @@ def test_policy_bots_do_not_count() -> None:
     responders = Responders(bots=frozenset({"ops-robot"}))
     comments = [comment("2025-10-09T09:00", User("ops-robot"))]
     verdict = evaluate(
-        issue("2025-09-30T16:00"), comments, POLICY, CALENDAR, t("2025-10-09T10:00"), responders
+        issue("2025-09-30T16:00"), comments, RULES, t("2025-10-09T10:00"), responders
     )
     assert verdict.responded_at is None
 
@@ -208,7 +207,7 @@ def test_evaluate_all_sorts_by_due_and_matches_comments_to_issues() -> None:
         issue("2026-11-23T10:00", ("类别/应用类问题",), number=2),
     ]
     comments = [comment("2026-11-24T09:00", number=2)]
-    verdicts = evaluate_all(issues, comments, POLICY, CALENDAR, t("2026-11-26T09:00"), Responders())
+    verdicts = evaluate_all(issues, comments, RULES, t("2026-11-26T09:00"), Responders())
     assert [v.issue.number for v in verdicts] == [2, 1]
     assert verdicts[0].state is State.MET and verdicts[1].state is State.PENDING
 
@@ -226,20 +225,20 @@ def test_evaluate_all_sorts_by_due_and_matches_comments_to_issues() -> None:
 )
 def test_sla_label(state: State, label: str | None) -> None:
     verdict = evaluate(
-        issue("2025-09-30T16:00"), [], POLICY, CALENDAR, t("2025-10-01T00:00"), Responders()
+        issue("2025-09-30T16:00"), [], RULES, t("2025-10-01T00:00"), Responders()
     )
     assert (
-        wanted_sla_label(POLICY, verdict.__class__(**{**verdict.__dict__, "state": state})) == label
+        wanted_sla_label(RULES, verdict.__class__(**{**verdict.__dict__, "state": state})) == label
     )
 
 
 def test_comments_after_now_are_not_yet_answers() -> None:
     comments = [comment("2025-10-13T09:00")]
     at = evaluate(
-        issue("2025-09-30T16:00"), comments, POLICY, CALENDAR, t("2025-10-12T09:00"), Responders()
+        issue("2025-09-30T16:00"), comments, RULES, t("2025-10-12T09:00"), Responders()
     )
     assert at.state is State.OVERDUE and at.responded_at is None
     later = evaluate(
-        issue("2025-09-30T16:00"), comments, POLICY, CALENDAR, t("2025-10-13T10:00"), Responders()
+        issue("2025-09-30T16:00"), comments, RULES, t("2025-10-13T10:00"), Responders()
     )
     assert later.state is State.LATE

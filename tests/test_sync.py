@@ -12,7 +12,6 @@ from tests.conftest import SHARED, Invoke
 from tests.openapi_check import Checker
 from tests.sandbox_support import forge_args, state
 from tracker.forge.kinds import forge_kind
-from tracker.labels import label_set
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed
 from tracker.templates.forms import render_templates
@@ -100,7 +99,7 @@ def test_apply_then_nothing_left_to_do(invoke: Invoke, sandbox: Sandbox, forge: 
     result = sync(invoke, sandbox, forge, "--apply")
     assert result.exit_code == 0, result.stderr
     have = labels_of(sandbox)
-    for spec in label_set(policy):
+    for spec in policy.label_book().specs():
         assert have[spec.name] == (spec.color, spec.description)
     assert "bug" in have and "地市/旧地名" in have  # nothing deleted without --prune
     directory = forge_kind(forge).template_dir

@@ -47,7 +47,7 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 def seed_text() -> str:
     policy = load_policy()
     labels = "\n".join(
-        f'      - {{name: "{name}", color: "ededed"}}' for name in policy.label_names()
+        f'      - {{name: "{name}", color: "ededed"}}' for name in policy.label_book().names()
     )
     return f"""\
 users:

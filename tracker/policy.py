@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from tracker.errors import PolicyError
+from tracker.labels import CategoryLabels, LabelBook, Labels
 from tracker.validation import LocatedError, Strict, validate_yaml
 
 DEFAULT_POLICY = "guangdong.yml"
@@ -39,33 +40,73 @@ COMMON_FIELD_IDS = (
     "urgent",
     "summary",
 )
-# Fixed labels the code refers to by key.
-FIXED_LABEL_KEYS = (
-    "urgent",
-    "pending",
-    "incomplete",
-    "unclassified",
-    "rejected",
-    "due_soon",
-    "overdue",
-    "late",
-    "trained",
-    "suspected_trained",
-    "sensitive",
-)
 SUBJECT_PLACEHOLDERS = {"city", "stage", "category"}
-# Both forges cap label names at 50 characters.
-MAX_LABEL_LENGTH = 50
-LabelGroupName = Literal["category", "subcategory", "stage", "city"]
 
 
 class Document(Strict):
     number: Text
     title: Text
+    short_title: str = ""  # how texts refer to it, e.g. 实施细则; defaults to the title
     authority: Text
     region: Text
     receiver: Text
     basis: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.short_title or f"《{self.title}》"
+
+
+Article = Annotated[str, Field(pattern=r"^第[一二三四五六七八九十百零〇]+条$")]
+
+
+class Articles(Strict):
+    """Where the document says each thing; bots and the knowledge base cite these, if given."""
+
+    scope: list[Article] = []  # who may report
+    tiers: list[Article] = []  # tiered intake: where lower levels report
+    report_items: list[Article] = []  # what a report states, the subject format
+    trained: list[Article] = []  # trained questions are not accepted
+    first_contact: list[Article] = []  # the receiver owns the problem, the progress list
+    deadlines: list[Article] = []  # reply deadlines
+    accounts: list[Article] = []  # account applications
+    training: list[Article] = []  # training duties
+    security: list[Article] = []  # personal data
+    evaluation: list[Article] = []  # evaluation and published results
+    filing: list[Article] = []  # the yearly filing of each city's contacts
+
+
+def cite(articles: Iterable[str]) -> str:
+    """Join article names the way Chinese documents do: 第十三条 + 第十四条 -> 第十三、十四条."""
+    names = list(dict.fromkeys(articles))
+    numbers = [re.fullmatch(r"第(.+)条", name) for name in names]
+    if all(numbers) and names:
+        return "第" + "、".join(m.group(1) for m in numbers if m) + "条"
+    return "、".join(names)
+
+
+class FlowStep(Strict):
+    direction: Literal["up", "turn", "down"]  # towards the national office, there, or back
+    title: Text
+    text: Text  # may use {receiver}, {form}, {mailboxes}, {days}, {articles}
+
+
+class AccountFlow(Strict):
+    category: Key  # the category whose reports are account applications
+    steps: list[FlowStep] = Field(min_length=1)
+
+
+class Guide(Strict):
+    """The region's own paragraphs of the service guide, in its own words."""
+
+    # Where units that may not report directly take their problems instead.
+    lower_levels: str = ""
+    # How units above the cities (universities, provincial schools) fill in {city}.
+    provincial_units: str = ""
+    first_contact: str = ""
+    training: list[Text] = []
+    security: list[Text] = []
+    accounts: AccountFlow | None = None
 
 
 class Mailbox(Strict):
@@ -128,39 +169,6 @@ class Report(Strict):
                 f"未知占位符 {', '.join(sorted(unknown))}；只能使用 {{city}}、{{stage}}、{{category}}"
             )
         return value
-
-
-class LabelGroup(Strict):
-    prefix: Text
-    color: Color
-
-
-class LabelGroups(Strict):
-    category: LabelGroup
-    subcategory: LabelGroup
-    stage: LabelGroup
-    city: LabelGroup
-
-
-class FixedLabel(Strict):
-    key: Key
-    name: Text
-    color: Color
-    description: str = ""
-
-
-class Labels(Strict):
-    groups: LabelGroups
-    fixed: list[FixedLabel]
-
-    @model_validator(mode="after")
-    def _all_keys_present(self) -> Labels:
-        keys = [label.key for label in self.fixed]
-        missing = [key for key in FIXED_LABEL_KEYS if key not in keys]
-        if missing:
-            raise LocatedError(("fixed",), f"缺少程序需要的标签：{', '.join(missing)}")
-        _no_duplicates(keys, "标签 key", ("fixed",), "key")
-        return self
 
 
 class YearOverride(Strict):
@@ -333,6 +341,8 @@ class Policy(Strict):
     forms: Forms
     sla: Sla = Sla()
     triage: Triage = Triage()
+    articles: Articles = Articles()
+    guide: Guide = Guide()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:
@@ -361,12 +371,14 @@ class Policy(Strict):
         for i, key in enumerate(self.sla.exempt_labels):
             if key not in fixed:
                 raise LocatedError(("sla", "exempt_labels", i), f"没有 key 为 {key} 的固定标签")
-        names = self.label_names()
-        for name in names:
-            if names.count(name) > 1:
-                raise LocatedError(("labels",), f"标签名称重复：{name}")
-            if len(name) > MAX_LABEL_LENGTH:
-                raise LocatedError(("labels",), f"标签名称超过 {MAX_LABEL_LENGTH} 个字符：{name}")
+        if self.guide.accounts is not None and self.guide.accounts.category not in keys:
+            raise LocatedError(
+                ("guide", "accounts", "category"),
+                f"没有 key 为 {self.guide.accounts.category} 的类别；可用：{', '.join(keys)}",
+            )
+        problems = self.label_book().problems()
+        if problems:
+            raise LocatedError(("labels",), problems[0])
         for category in self.categories:
             for j, f in enumerate(self.forms.categories[category.key].fields):
                 if f.options_from == "subcategories" and not category.subcategories:
@@ -384,22 +396,23 @@ class Policy(Strict):
                 return category
         raise KeyError(key)
 
-    def group_label(self, group: LabelGroupName, name: str) -> str:
-        """Return the label of one member of a group, e.g. `地市/广州市`."""
-        prefix: str = getattr(self.labels.groups, group).prefix
-        return f"{prefix}/{name}"
-
-    def label_names(self) -> list[str]:
-        """Return every label name the policy defines, generated ones included."""
-        names = [self.group_label("category", c.name) for c in self.categories]
-        names += [
-            self.group_label("subcategory", s.name)
-            for c in self.categories
-            for s in c.subcategories
-        ]
-        names += [self.group_label("stage", s.name) for s in self.stages]
-        names += [self.group_label("city", c) for c in self.cities]
-        return names + [f.name for f in self.labels.fixed]
+    def label_book(self) -> LabelBook:
+        """Return every label this policy implies (`tracker.labels` owns their names)."""
+        return LabelBook(
+            section=self.labels,
+            categories=tuple(
+                CategoryLabels(
+                    c.key,
+                    c.name,
+                    c.description,
+                    c.deadline.breach,
+                    tuple(s.name for s in c.subcategories),
+                )
+                for c in self.categories
+            ),
+            stages=tuple(s.name for s in self.stages),
+            cities=tuple(self.cities),
+        )
 
     def mailboxes_for(self, key: str) -> list[str]:
         """Return the mailboxes a report of this category goes to, all at once."""

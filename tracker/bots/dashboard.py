@@ -1,15 +1,14 @@
-"""The progress list of 第十三条 (问题处理进度清单): rows per issue, as text and Markdown."""
+"""The progress list the rules ask for (问题处理进度清单): rows per issue, as text and Markdown."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from tracker.bots.rules import Rules
 from tracker.bots.sla import STATE_NAMES, State, Verdict
-from tracker.labels import stage_label
-from tracker.policy import Policy
+from tracker.policy import cite
 from tracker.templates.form_parse import parse_body
-from tracker.templates.forms import Form
 
 DASHBOARD_MARK = "<!-- zzxt:dashboard -->"
 # GitHub refuses issue bodies over 65,536 characters; stay well below.
@@ -38,14 +37,14 @@ class Row:
     owner: str
 
 
-def rows(policy: Policy, forms: list[Form], verdicts: list[Verdict]) -> list[Row]:
+def rows(rules: Rules, verdicts: list[Verdict]) -> list[Row]:
     """One row per verdict: unit and stage from the form, the owner from assignees."""
     out = []
     for verdict in verdicts:
         issue = verdict.issue
-        fields = parse_body(forms, issue.body).fields
-        stage = str(fields.get("stage") or "") or _stage_from_labels(policy, issue.labels)
-        category = policy.category(verdict.category).name if verdict.category else "未分类"
+        fields = parse_body(rules.forms, issue.body).fields
+        stage = str(fields.get("stage") or "") or rules.labels.stage_of(issue.labels) or ""
+        category = rules.policy.category(verdict.category).name if verdict.category else "未分类"
         owner = "、".join(issue.assignees) or (verdict.responder or "")
         out.append(
             Row(
@@ -62,26 +61,21 @@ def rows(policy: Policy, forms: list[Form], verdicts: list[Verdict]) -> list[Row
     return out
 
 
-def _stage_from_labels(policy: Policy, labels: tuple[str, ...]) -> str:
-    for stage in policy.stages:
-        if stage_label(policy, stage.name) in labels:
-            return stage.name
-    return ""
-
-
 def due_text(due: datetime | None) -> str:
     return due.strftime("%Y-%m-%d %H:%M") if due else "—"
 
 
-def dashboard_body(policy: Policy, table: list[Row], max_chars: int = MAX_BODY) -> str:
+def dashboard_body(rules: Rules, table: list[Row], max_chars: int = MAX_BODY) -> str:
     """The dashboard issue's body. It holds no clock time, so an unchanged list is not re-edited.
 
     Rows are listed most urgent first until the body would pass `max_chars`; the rest
     are counted, and `zzxt sla check` prints them all.
     """
+    policy = rules.policy
+    basis = [*policy.articles.first_contact, *policy.articles.deadlines]
     lines = [
         DASHBOARD_MARK,
-        f"本清单由答复时限机器人按《{policy.document.title}》第十三、十四条自动维护，请勿手工编辑。",
+        f"本清单由答复时限机器人按《{policy.document.title}》{cite(basis)}自动维护，请勿手工编辑。",
         "答复时限按工作日计算：收到当天不计，调休上班的周末计入，截止到第 N 个工作日 23:59:59（北京时间）。",
         "",
     ]

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from tracker.calendar import WorkCalendar
+from tracker.bots.rules import Rules
 from tracker.errors import CalendarGapError
 from tracker.forge.model import Comment, Issue, User
-from tracker.labels import category_label, fixed_label
+from tracker.labels import FixedKey
 from tracker.policy import Category, Policy
 
 
@@ -40,7 +40,11 @@ STATE_NAMES = {
     State.UNKNOWN: "日历缺数据",
 }
 # The SLA label each state carries on an open issue.
-STATE_LABEL_KEYS = {State.DUE_SOON: "due_soon", State.OVERDUE: "overdue", State.LATE: "late"}
+STATE_LABEL_KEYS: dict[State, FixedKey] = {
+    State.DUE_SOON: "due_soon",
+    State.OVERDUE: "overdue",
+    State.LATE: "late",
+}
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,10 @@ class Responders:
         return user.is_bot or user.login.endswith("[bot]") or user.login in self.bots
 
 
-def issue_category(policy: Policy, issue: Issue) -> Category | None:
+def issue_category(rules: Rules, issue: Issue) -> Category | None:
     """Return the category whose label the issue carries (the first, in policy order)."""
-    for category in policy.categories:
-        if category_label(policy, category.key) in issue.labels:
-            return category
-    return None
+    key = rules.labels.category_of(issue.labels)
+    return rules.policy.category(key) if key else None
 
 
 def strictest(policy: Policy) -> Category:
@@ -98,18 +100,18 @@ def first_response(
 def evaluate(
     issue: Issue,
     comments: Iterable[Comment],
-    policy: Policy,
-    calendar: WorkCalendar,
+    rules: Rules,
     now: datetime,
     responders: Responders,
 ) -> Verdict:
     """Decide the SLA state of one issue at `now`."""
-    category = issue_category(policy, issue)
+    category = issue_category(rules, issue)
     key = category.key if category else None
-    exempt = {fixed_label(policy, k) for k in policy.sla.exempt_labels}
+    exempt = {rules.labels.fixed_by_key(k) for k in rules.policy.sla.exempt_labels}
     if exempt & set(issue.labels):
         return Verdict(issue, key, State.EXEMPT, None, None, None, None)
-    rule = (category or strictest(policy)).deadline
+    rule = (category or strictest(rules.policy)).deadline
+    calendar = rules.calendar
     # Judge the issue as it stood at `now`: a later comment has not happened yet.
     answer = first_response(issue, (c for c in comments if c.created_at <= now), responders)
     responded_at = answer.created_at if answer else None
@@ -133,8 +135,7 @@ def evaluate(
 def evaluate_all(
     issues: Iterable[Issue],
     comments: Iterable[Comment],
-    policy: Policy,
-    calendar: WorkCalendar,
+    rules: Rules,
     now: datetime,
     responders: Responders,
 ) -> list[Verdict]:
@@ -142,18 +143,16 @@ def evaluate_all(
     by_issue: dict[int, list[Comment]] = {}
     for comment in comments:
         by_issue.setdefault(comment.issue_number, []).append(comment)
-    verdicts = [
-        evaluate(i, by_issue.get(i.number, []), policy, calendar, now, responders) for i in issues
-    ]
-    far = datetime.max.replace(tzinfo=calendar.zone)
+    verdicts = [evaluate(i, by_issue.get(i.number, []), rules, now, responders) for i in issues]
+    far = datetime.max.replace(tzinfo=rules.calendar.zone)
     return sorted(verdicts, key=lambda v: (v.due or far, v.issue.number))
 
 
-def wanted_sla_label(policy: Policy, verdict: Verdict) -> str | None:
+def wanted_sla_label(rules: Rules, verdict: Verdict) -> str | None:
     """The one SLA label an open issue should carry, if any."""
     key = STATE_LABEL_KEYS.get(verdict.state)
-    return fixed_label(policy, key) if key else None
+    return rules.labels.fixed(key) if key else None
 
 
-def sla_label_names(policy: Policy) -> set[str]:
-    return {fixed_label(policy, key) for key in STATE_LABEL_KEYS.values()}
+def sla_label_names(rules: Rules) -> set[str]:
+    return {rules.labels.fixed(key) for key in STATE_LABEL_KEYS.values()}

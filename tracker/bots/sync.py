@@ -1,8 +1,11 @@
 """Make a tracker match the policy: labels and issue form templates.
 
+    read(forge, kind) -> Current -> plan(current, rules, kind, prune) -> Plan
+                      -> apply(plan, writer) -> write requests
+
 `plan` compares what the tracker has with what the policy wants and returns
-the differences; `apply` carries a plan out. Planning reads, applying writes,
-and nothing else does either, so a dry run is exactly the plan.
+the differences; `apply` carries a plan out through the `Writer`, so a dry run
+is exactly the plan and the write budget and request log apply as for the bots.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tracker.bots.rules import Rules
+from tracker.bots.writer import Writer
 from tracker.forge.kinds import Kind, forge_kind
-from tracker.forge.model import FileChange, Forge, Label
-from tracker.labels import LabelSpec, label_set, managed_prefixes
-from tracker.policy import Policy
+from tracker.forge.model import FileChange, FileContent, Forge, Label
+from tracker.labels import LabelBook
 from tracker.templates.forms import render_templates
 from tracker.templates.generated import MARK
 
@@ -74,19 +78,32 @@ class Plan:
         }
 
 
-def plan(policy: Policy, forge: Forge, flavor: Kind, prune: bool) -> Plan:
-    """Compare the tracker with the policy; read only."""
+@dataclass(frozen=True)
+class Current:
+    """What the tracker has: its labels and the YAML files in the template folder."""
+
+    labels: list[Label]
+    files: dict[str, FileContent | None]  # path -> content; None: listed but unreadable
+
+
+def read(forge: Forge, kind: Kind) -> Current:
+    """Read the labels and the template folder's YAML files; read only."""
+    directory = forge_kind(kind).template_dir
+    paths = [p for p in forge.list_files(directory) if p.endswith((".yml", ".yaml"))]
+    return Current(forge.list_labels(), {path: forge.read_file(path) for path in paths})
+
+
+def plan(current: Current, rules: Rules, kind: Kind, prune: bool) -> Plan:
+    """Compare the tracker with the policy; pure."""
     result = Plan()
-    _plan_labels(result, label_set(policy), forge.list_labels(), managed_prefixes(policy), prune)
-    _plan_files(
-        result, render_templates(policy, flavor), forge_kind(flavor).template_dir, forge, prune
-    )
+    _plan_labels(result, rules.labels, current.labels, prune)
+    wanted = render_templates(rules.policy, kind)
+    _plan_files(result, wanted, forge_kind(kind).template_dir, current.files, prune)
     return result
 
 
-def _plan_labels(
-    result: Plan, wanted: list[LabelSpec], current: list[Label], prefixes: set[str], prune: bool
-) -> None:
+def _plan_labels(result: Plan, book: LabelBook, current: list[Label], prune: bool) -> None:
+    wanted = book.specs()
     have = {label.name: label for label in current}
     names = {spec.name for spec in wanted}
     for spec in wanted:
@@ -100,8 +117,7 @@ def _plan_labels(
                 LabelChange("update", spec.name, spec.color, spec.description, existing)
             )
     for label in current:
-        ours = "/" in label.name and label.name.split("/", 1)[0] in prefixes
-        if ours and label.name not in names:
+        if book.is_ours(label.name) and label.name not in names:
             if prune:
                 result.labels.append(LabelChange("delete", label.name, current=label))
             else:
@@ -109,21 +125,22 @@ def _plan_labels(
 
 
 def _plan_files(
-    result: Plan, wanted: dict[str, str], directory: str, forge: Forge, prune: bool
+    result: Plan,
+    wanted: dict[str, str],
+    directory: str,
+    existing: dict[str, FileContent | None],
+    prune: bool,
 ) -> None:
-    existing = set(forge.list_files(directory))
     for name, text in wanted.items():
         path = f"{directory}/{name}"
-        current = forge.read_file(path) if path in existing else None
+        current = existing.get(path)
         if current is None:
             result.files.append(FileChange("create", path, text))
         elif current.text != text:
             result.files.append(FileChange("update", path, text, current.sha))
     wanted_paths = {f"{directory}/{name}" for name in wanted}
-    for path in sorted(existing - wanted_paths):
-        if not path.endswith((".yml", ".yaml")):
-            continue
-        current = forge.read_file(path)
+    for path in sorted(set(existing) - wanted_paths):
+        current = existing[path]
         if current is None or not current.text.startswith(MARK):
             continue  # not ours: never touched
         if prune:
@@ -132,19 +149,17 @@ def _plan_files(
             result.kept.append(path)
 
 
-def apply(result: Plan, forge: Forge) -> int:
-    """Carry the plan out; return the number of write requests."""
-    writes = 0
+def apply(result: Plan, writer: Writer) -> int:
+    """Carry the plan out through the writer; return the number of write requests."""
     for change in result.labels:
         if change.action == "create":
-            forge.create_label(change.name, change.color, change.description)
+            writer.create_label(change.name, change.color, change.description)
         elif change.action == "update":
             assert change.current is not None
-            forge.update_label(change.current, change.color, change.description)
+            writer.update_label(change.current, change.color, change.description)
         else:
             assert change.current is not None
-            forge.delete_label(change.current)
-        writes += 1
+            writer.delete_label(change.current)
     if result.files:
-        writes += forge.write_files(result.files, COMMIT_MESSAGE)
-    return writes
+        writer.write_files(result.files, COMMIT_MESSAGE)
+    return writer.writes

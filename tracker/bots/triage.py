@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tracker.bots.rules import Rules
 from tracker.bots.writer import Writer
-from tracker.forge.model import Comment
+from tracker.forge.model import Comment, Forge, Issue
 from tracker.kb.search import FaqIndex, Hit
-from tracker.labels import category_label, city_label, fixed_label, stage_label, subcategory_label
+from tracker.labels import LabelBook
 from tracker.pii import Finding, mask_text, scan
-from tracker.policy import Policy
+from tracker.policy import Policy, cite
 from tracker.templates.form_parse import parse_body
-from tracker.templates.forms import Form
 
 MARKS = {
     "missing": "<!-- zzxt:triage-missing -->",
@@ -60,9 +60,15 @@ class TriagePlan:
         }
 
 
+def read(forge: Forge, number: int) -> tuple[Issue, list[Comment]]:
+    """Read the issue and the comments that carry one of the bot's markers."""
+    issue = forge.get_issue(number)
+    own = [c for c in forge.issue_comments(number) if any(m in c.body for m in MARKS.values())]
+    return issue, own
+
+
 def plan(
-    policy: Policy,
-    forms: list[Form],
+    rules: Rules,
     index: FaqIndex | None,
     title: str,
     body: str,
@@ -70,15 +76,16 @@ def plan(
     own_comments: list[Comment],
 ) -> TriagePlan:
     """Decide what the bot does for one issue; reads nothing, writes nothing."""
+    policy, book = rules.policy, rules.labels
     result = TriagePlan()
-    parsed = parse_body(forms, body)
+    parsed = parse_body(rules.forms, body)
     fields = {k: v for k, v in parsed.fields.items() if isinstance(v, str)}
     have = set(labels)
-    want, drop = _form_labels(policy, parsed.template, fields, have)
+    want, drop = _form_labels(policy, book, parsed.template, fields)
 
-    labels_by_id = {e.id: e.label for f in forms for e in f.elements}
+    labels_by_id = {e.id: e.label for f in rules.forms for e in f.elements}
     result.missing = list(parsed.missing)
-    incomplete = fixed_label(policy, "incomplete")
+    incomplete = book.fixed("incomplete")
     if result.missing:
         want.add(incomplete)
     else:
@@ -86,7 +93,7 @@ def plan(
     missing_text = _missing_comment(policy, [labels_by_id.get(m, m) for m in result.missing])
 
     result.pii = _personal_data(title, body, fields.get("phone", ""))
-    sensitive = fixed_label(policy, "sensitive")
+    sensitive = book.fixed("sensitive")
     if result.pii:
         want.add(sensitive)
         if policy.triage.mask_pii:
@@ -96,7 +103,7 @@ def plan(
     # `sensitive` is never taken off by the bot: the numbers stay in the edit history
     # until an administrator clears it, and then removes the label by hand.
 
-    suspected = fixed_label(policy, "suspected_trained")
+    suspected = book.fixed("suspected_trained")
     # The title's subject part (地市-学段-类别) says nothing about the problem itself.
     topic = title.split(policy.report.title_separator, 1)[-1]
     query = " ".join(x for x in (topic, fields.get("summary", ""), fields.get("detail", "")) if x)
@@ -123,13 +130,13 @@ def plan(
         "本问题正文已不含身份证号、银行卡号等个人信息。原始号码仍在编辑历史中：请管理员清除后，"
         "再手工去掉“含敏感信息”标签。",
     )
-    faq_text = _faq_comment(result.faq) if result.faq else None
+    faq_text = _faq_comment(policy, result.faq) if result.faq else None
     _comment(result, previous["faq"], MARKS["faq"], faq_text, None)
     return result
 
 
 def _form_labels(
-    policy: Policy, template: str | None, fields: dict[str, str], have: set[str]
+    policy: Policy, book: LabelBook, template: str | None, fields: dict[str, str]
 ) -> tuple[set[str], set[str]]:
     """Labels the form's answers call for; each group is set only when its field is answered."""
     want: set[str] = set()
@@ -142,19 +149,19 @@ def _form_labels(
         drop.update(name for name in group if name != chosen)
 
     if template is not None:
-        want.add(category_label(policy, template))
+        want.add(book.category(template))
     city = fields.get("city", "")
-    cities = [city_label(policy, c) for c in policy.cities]
-    exactly(city_label(policy, city) if city in policy.cities else None, cities)
+    cities = [book.city(c) for c in policy.cities]
+    exactly(book.city(city) if city in policy.cities else None, cities)
     stage_names = [s.name for s in policy.stages]
     stage = fields.get("stage", "")
-    stages = [stage_label(policy, s) for s in stage_names]
-    exactly(stage_label(policy, stage) if stage in stage_names else None, stages)
+    stages = [book.stage(s) for s in stage_names]
+    exactly(book.stage(stage) if stage in stage_names else None, stages)
     sub_names = [s.name for c in policy.categories for s in c.subcategories]
     sub = fields.get("subcategory", "")
-    subs = [subcategory_label(policy, s) for s in sub_names]
-    exactly(subcategory_label(policy, sub) if sub in sub_names else None, subs)
-    urgent = fixed_label(policy, "urgent")
+    subs = [book.subcategory(s) for s in sub_names]
+    exactly(book.subcategory(sub) if sub in sub_names else None, subs)
+    urgent = book.fixed("urgent")
     answer = fields.get("urgent", "")
     if answer == "是":
         want.add(urgent)
@@ -208,8 +215,9 @@ def _missing_comment(policy: Policy, names: list[str]) -> str | None:
     if not names:
         return None
     items = "\n".join(f"- {name}" for name in names)
+    basis = _by(policy, policy.articles.report_items)
     return (
-        "感谢报送。按实施细则第十一条，报告须写明单位、身份、姓名、联系方式、问题简要描述和是否紧急。"
+        f"感谢报送。{basis}报告须写明{_and(policy.report.required_items)}。"
         f"本问题还缺少以下内容，请编辑问题正文补充：\n\n{items}\n\n"
         f"补充后本提示会自动更新。服务电话：{policy.service.phone}。"
     )
@@ -222,21 +230,34 @@ def _pii_comment(policy: Policy, findings: list[Finding]) -> str:
         if policy.triage.mask_pii
         else "请立即编辑问题，删除这些号码；"
     )
+    basis = cite(policy.articles.security)
+    rule = f"按{policy.document.short}{basis}和" if basis else "按"
     return (
-        "**本问题含有个人信息，请立即处理。** 按实施细则第十九条和学生资助信息安全的有关要求，"
+        f"**本问题含有个人信息，请立即处理。** {rule}学生资助信息安全的有关要求，"
         f"问题中不得填写学生的身份证号、银行卡号等信息。发现以下内容（已部分隐藏）：\n\n{items}\n\n"
         f"{action}编辑后请管理员清除编辑历史中的原始内容。核对学生信息请通过资助系统或线下渠道。"
     )
 
 
-def _faq_comment(hits: list[Hit]) -> str:
+def _faq_comment(policy: Policy, hits: list[Hit]) -> str:
     items = "\n".join(f"{i}. [{hit.title}]({hit.url})" for i, hit in enumerate(hits, start=1))
+    basis = cite(policy.articles.trained)
     return (
         "常见问题知识库中可能有答案，请先查阅：\n\n"
         f"{items}\n\n"
         "如果已经解决，请在此说明并关闭问题；未解决的，工作人员会按答复时限处理。"
-        "已组织培训且要求掌握的问题原则上不予受理（第十二条）。"
+        "已组织培训且要求掌握的问题原则上不予受理" + (f"（{basis}）。" if basis else "。")
     )
+
+
+def _and(items: list[str]) -> str:
+    return "、".join(items[:-1]) + f"和{items[-1]}" if len(items) > 1 else "".join(items)
+
+
+def _by(policy: Policy, articles: list[str]) -> str:
+    """Return `按<document><articles>，` or nothing when the policy cites no article."""
+    basis = cite(articles)
+    return f"按{policy.document.short}{basis}，" if basis else ""
 
 
 def apply(plan: TriagePlan, writer: Writer, number: int) -> None:

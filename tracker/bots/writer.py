@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tracker.forge.model import Forge
+from tracker.forge.model import FileChange, Forge, Label
 
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # add_labels, remove_label, comment, edit_comment, assign, create_issue, edit_issue, pin
+    # add_labels, remove_label, comment, edit_comment, assign, create_issue, edit_issue, pin,
+    # create_label, update_label, delete_label, write_files
+    kind: str
     number: int | None
     detail: tuple[str, ...] = ()
 
@@ -28,16 +30,20 @@ class Writer:
     max_writes: int | None = None
     actions: list[Action] = field(default_factory=list)
     deferred: int = 0
+    # Write requests sent: one per action, except that writing files may take several.
+    requests: int = 0
 
     @property
     def writes(self) -> int:
-        return len(self.actions) if self.apply else 0
+        return self.requests if self.apply else 0
 
     def _record(self, kind: str, number: int | None, *detail: str) -> bool:
         if self.apply and self.max_writes is not None and len(self.actions) >= self.max_writes:
             self.deferred += 1
             return False
         self.actions.append(Action(kind, number, detail))
+        if self.apply:
+            self.requests += 1
         return self.apply
 
     def add_labels(self, number: int, names: list[str]) -> None:
@@ -76,3 +82,20 @@ class Writer:
     def pin(self, number: int) -> None:
         if self._record("pin", number):
             self.forge.pin_issue(number)
+
+    def create_label(self, name: str, color: str, description: str) -> None:
+        if self._record("create_label", None, name):
+            self.forge.create_label(name, color, description)
+
+    def update_label(self, label: Label, color: str, description: str) -> None:
+        if self._record("update_label", None, label.name):
+            self.forge.update_label(label, color, description)
+
+    def delete_label(self, label: Label) -> None:
+        if self._record("delete_label", None, label.name):
+            self.forge.delete_label(label)
+
+    def write_files(self, changes: list[FileChange], message: str) -> None:
+        """Write several files; a forge may need one request per file (GitHub) or one in all."""
+        if changes and self._record("write_files", None, *(c.path for c in changes)):
+            self.requests += self.forge.write_files(changes, message) - 1

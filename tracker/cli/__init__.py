@@ -36,7 +36,7 @@ zh.install()
     "policy_path",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="ZZXT_POLICY",
-    help="政策文件路径；不指定时使用环境变量 ZZXT_POLICY，再不指定则用内置的广东省政策。",
+    help="政策文件路径；不指定时使用环境变量 ZZXT_POLICY，再不指定则用随程序提供的内置政策。",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="zzxt")
 @click.pass_context
@@ -44,7 +44,7 @@ def cli(ctx: click.Context, policy_path: Path | None) -> None:
     """全国学生资助管理信息系统技术支持工具。
 
     按《全国学生资助管理信息系统技术支持服务实施细则》把 Gitea 或 GitHub 仓库变成问题受理台账：
-    四类问题表单、标签、工作日答复时限。所有规则都来自一个政策文件。
+    各类问题的表单、标签、工作日答复时限。所有规则都来自一个政策文件。
 
     \b
     示例：

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 import click
 
+from tracker.bots.rules import Rules
 from tracker.errors import InputError, ZzxtError
 from tracker.policy import Policy, load_policy
 
@@ -48,11 +49,18 @@ class State:
 
     policy_path: Path | None
     _policy: Policy | None = field(default=None, repr=False)
+    _rules: Rules | None = field(default=None, repr=False)
 
     def policy(self) -> Policy:
         if self._policy is None:
             self._policy = load_policy(self.policy_path)
         return self._policy
+
+    def rules(self) -> Rules:
+        """The policy with its labels, forms and calendar, built once per command."""
+        if self._rules is None:
+            self._rules = Rules.build(self.policy(), warn=warn)
+        return self._rules
 
 
 def warn(message: str) -> None:

@@ -17,7 +17,7 @@ from tracker.templates.generated import stale_files, write_generated
 
 @click.group(cls=Group)
 def forms() -> None:
-    """问题表单：由政策生成四类问题的表单，读取已提交的表单内容。
+    """问题表单：由政策生成各类问题的表单，读取已提交的表单内容。
 
     \b
     示例：

@@ -6,7 +6,6 @@ import click
 
 from tracker.cli import table
 from tracker.cli.base import Group, State, pass_state, print_json
-from tracker.labels import label_set
 
 
 @click.group(cls=Group)
@@ -32,7 +31,7 @@ def list_labels(state: State, as_json: bool) -> None:
       zzxt labels list
       zzxt labels list --json
     """
-    specs = label_set(state.policy())
+    specs = state.policy().label_book().specs()
     if as_json:
         print_json([spec.as_dict() for spec in specs])
         return

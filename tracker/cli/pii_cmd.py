@@ -16,7 +16,7 @@ KIND_NAMES: dict[Kind, str] = {"id_card": "身份证号", "bank_card": "银行�
 
 @click.group(cls=Group)
 def pii() -> None:
-    """个人信息：检查文本中是否有学生的身份证号、银行卡号、手机号（第十九条）。
+    """个人信息：检查文本中是否有学生的身份证号、银行卡号、手机号。
 
     \b
     示例：
@@ -58,6 +58,5 @@ def scan_command(file: TextIO, as_json: bool) -> None:
             click.echo("未发现身份证号、银行卡号或手机号。")
     if findings:
         raise ZzxtError(
-            f"发现 {len(findings)} 处个人信息。按第十九条，学生个人信息不得扩散："
-            f"请删除，或只保留打码后的号码。"
+            f"发现 {len(findings)} 处个人信息。学生个人信息不得扩散：请删除，或只保留打码后的号码。"
         )

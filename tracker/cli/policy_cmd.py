@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from tracker.cli.base import Group, State, pass_state, print_json
-from tracker.labels import label_set
 from tracker.policy import Policy, load_policy
 
 
@@ -28,7 +27,7 @@ def policy() -> None:
 def show(state: State, as_json: bool) -> None:
     """显示当前生效的政策：文号、服务渠道、问题类别与答复时限、学段、地市等。
 
-    政策来源依次为 --policy 选项、环境变量 ZZXT_POLICY、内置的广东省政策。
+    政策来源依次为 --policy 选项、环境变量 ZZXT_POLICY、随程序提供的内置政策。
 
     \b
     示例：
@@ -39,7 +38,9 @@ def show(state: State, as_json: bool) -> None:
     if as_json:
         print_json(effective.model_dump(mode="json"))
         return
-    source = str(state.policy_path) if state.policy_path else "内置的广东省政策"
+    source = (
+        str(state.policy_path) if state.policy_path else f"内置的{effective.document.region}政策"
+    )
     click.echo(describe(effective, source))
 
 
@@ -55,7 +56,7 @@ def check(file: Path) -> None:
     checked = load_policy(file)
     click.echo(
         f"政策文件 {file} 校验通过：{len(checked.categories)} 类问题、{len(checked.stages)} 个学段、"
-        f"{len(checked.cities)} 个地市、{len(label_set(checked))} 个标签。"
+        f"{len(checked.cities)} 个地市、{len(checked.label_book().specs())} 个标签。"
     )
 
 

@@ -1,4 +1,4 @@
-"""`zzxt sla`: reply deadlines (第十四条) enforced on the tracker."""
+"""`zzxt sla`: the policy's reply deadlines enforced on the tracker."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from datetime import datetime
 import click
 
 from tracker.bots.dashboard import due_text
-from tracker.bots.sla import STATE_NAMES, Responders
+from tracker.bots.sla import STATE_NAMES
 from tracker.bots.sla import State as SlaState
 from tracker.bots.sla_run import RunReport, run
-from tracker.calendar import WorkCalendar
+from tracker.bots.writer import Writer
 from tracker.cli import table
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, warn
+from tracker.cli.base import Group, State, parse_moment, pass_state, print_json
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
-from tracker.errors import CalendarGapError, ForgeError, ZzxtError
-from tracker.forge.model import Forge
+from tracker.errors import CalendarGapError, ZzxtError
 from tracker.policy import Policy
 
 
@@ -72,15 +71,15 @@ def check(
       zzxt sla check --forge gitea --url https://gitea.example.cn --repo gdzz/support
       zzxt sla check --repo gdzz/support --apply --now 2025-10-12T09:00:00+08:00
     """
-    policy = state.policy()
+    rules = state.rules()
+    policy = rules.policy
     now = _now(policy, now_text)
     settings = settings_from(forge, url, repo, write_interval, verbose)
     client = open_forge(settings)
-    calendar = WorkCalendar(policy.calendar, warn=warn)
     if max_writes is None:
         max_writes = settings.forge.write_budget or 0
-    budget = max_writes or None
-    report = run(policy, client, calendar, now, _responders(policy, client), do_apply, budget)
+    writer = Writer(client, do_apply, max_writes or None)
+    report = run(client, rules, now, writer)
     if as_json:
         print_json(_as_json(report, policy))
     else:
@@ -97,18 +96,6 @@ def _now(policy: Policy, text: str | None) -> datetime:
         return datetime.now(zone)
     moment = parse_moment(text, "--now")
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-
-
-def _responders(policy: Policy, client: Forge) -> Responders:
-    logins = set(policy.sla.responders)
-    if policy.sla.responder_team:
-        logins |= set(client.team_members(policy.sla.responder_team))
-    bots = set(policy.sla.bots)
-    try:
-        bots.add(client.current_user().login)  # the bot's own account
-    except ForgeError:
-        pass  # GitHub Actions' GITHUB_TOKEN may not read /user; its login ends in [bot]
-    return Responders(logins=frozenset(logins), bots=frozenset(bots))
 
 
 def _as_json(report: RunReport, policy: Policy) -> dict[str, object]:

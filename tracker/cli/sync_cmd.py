@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.bots import sync as syncing
+from tracker.bots.writer import Writer
 from tracker.cli.base import Command, State, pass_state, print_json
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import PublicRepoRefused
@@ -35,7 +36,7 @@ def sync(
     allow_public: bool,
     as_json: bool,
 ) -> None:
-    """让问题台账与政策一致：创建或更新标签，写入四类问题表单和 config.yml。
+    """让问题台账与政策一致：创建或更新标签，写入各类问题的表单和 config.yml。
 
     不加 --apply 时只列出计划（+ 新建，~ 更新，- 删除），不写入任何内容。
     表单写到 Gitea 的 .gitea/ISSUE_TEMPLATE/ 或 GitHub 的 .github/ISSUE_TEMPLATE/，
@@ -48,17 +49,17 @@ def sync(
       zzxt sync --forge gitea --url https://gitea.example.cn --repo gdzz/support
       zzxt sync --forge gitea --url https://gitea.example.cn --repo gdzz/support --apply
     """
-    policy = state.policy()
     settings = settings_from(forge, url, repo, write_interval, verbose)
     client = open_forge(settings)
     repository = client.repository()
     if not repository.private and not allow_public:
         raise PublicRepoRefused(
-            f"仓库 {repository.full_name} 是公开仓库。按实施细则第十一条，报告须写明联系人姓名和电话，"
+            f"仓库 {repository.full_name} 是公开仓库。报告须写明联系人姓名和电话，"
             "放在公开仓库会泄露个人信息。请改用私有仓库；确需使用公开仓库时加 --allow-public。"
         )
-    plan = syncing.plan(policy, client, settings.kind, prune)
-    writes = syncing.apply(plan, client) if do_apply and not plan.empty else 0
+    plan = syncing.plan(syncing.read(client, settings.kind), state.rules(), settings.kind, prune)
+    writer = Writer(client, do_apply)
+    writes = syncing.apply(plan, writer)
     if as_json:
         print_json(
             {

@@ -16,7 +16,6 @@ from tracker.errors import InputError
 from tracker.kb.entries import load_entries
 from tracker.kb.search import FaqIndex, default_cache_dir
 from tracker.policy import Policy
-from tracker.templates.forms import build_forms
 
 DEFAULT_FAQ_DIR = Path("docs/faq")
 
@@ -59,9 +58,9 @@ def triage(
 ) -> None:
     """分诊：检查新建或修改的问题，补标签、提示缺项、保护个人信息、推荐知识库。
 
-    按表单内容加地市、学段、子类和“紧急”标签；缺少第十一条要求的信息时加“状态/信息不全”并列出缺项；
-    发现身份证号、银行卡号等个人信息时加“标记/含敏感信息”并提醒删除（只显示部分隐藏的号码）；
-    知识库中有相近问题时附上链接，疑似已培训问题加“标记/疑似已培训问题”供工作人员确认，从不自动关闭。
+    按表单内容加地市、学段、子类和“紧急”标签；缺少报送须说明的信息时加“信息不全”标签并列出缺项；
+    发现身份证号、银行卡号等个人信息时加“含敏感信息”标签并提醒删除（只显示部分隐藏的号码）；
+    知识库中有相近问题时附上链接，疑似已培训问题加“疑似已培训问题”标签供工作人员确认，从不自动关闭。
     重复运行只更新机器人自己的评论和标签，不会重复发表。
 
     \b
@@ -69,28 +68,22 @@ def triage(
       zzxt triage --forge gitea --url https://gitea.example.cn --repo gdzz/support --issue 12 --apply
       zzxt triage --title "广州市-义务教育-应用类问题：忘记密码" --body-file 正文.md --json
     """
-    policy = state.policy()
-    index = _faq_index(policy, faq_dir)
-    forms = build_forms(policy)
+    rules = state.rules()
+    index = _faq_index(rules.policy, faq_dir)
     if number is None:
         if title is None or body_file is None:
             raise InputError(
                 "请用 --issue 编号（在线），或同时给出 --title 和 --body-file（离线）。"
             )
         body = read_text(body_file, "正文")
-        plan = triaging.plan(policy, forms, index, title, body, (), [])
+        plan = triaging.plan(rules, index, title, body, (), [])
         _show(plan, as_json, applied=False)
         return
     if title is not None or body_file is not None:
         raise InputError("--issue 不能与 --title、--body-file 同时使用。")
     client = open_forge(settings_from(forge, url, repo, write_interval, verbose))
-    issue = client.get_issue(number)
-    mine = [
-        c
-        for c in client.issue_comments(number)
-        if any(m in c.body for m in triaging.MARKS.values())
-    ]
-    plan = triaging.plan(policy, forms, index, issue.title, issue.body, issue.labels, mine)
+    issue, mine = triaging.read(client, number)
+    plan = triaging.plan(rules, index, issue.title, issue.body, issue.labels, mine)
     if do_apply:
         triaging.apply(plan, Writer(client, apply=True), number)
     _show(plan, as_json, applied=do_apply)

@@ -6,7 +6,7 @@ them, and `entry_header()` the block shown under an FAQ page's title.
 `tracker/kb/mkdocs_hook.py` hands these to mkdocs, so a change to the policy (a
 deadline, a phone number, a mailbox) reaches the site on the next build.
 
-    index.md                  home: search, the four categories, how to report, contacts
+    index.md                  home: search, the categories, how to report, contacts
     <site.guide_path>index.md 服务指南, from the policy
     faq/index.md              all categories and subcategories
     faq/category/<key>.md     one category
@@ -28,7 +28,7 @@ from typing import Any
 from tracker.calendar import WorkCalendar
 from tracker.errors import CalendarGapError, InputError
 from tracker.kb.entries import Entry, fill_policy_facts
-from tracker.policy import Category, Policy
+from tracker.policy import Category, Policy, cite
 
 HOME = "index.md"
 FAQ_DIR = "faq"
@@ -105,6 +105,12 @@ def _item(source: str, entry: Entry, note: str = "") -> str:
     badge = ' <span class="zz-badge">已培训</span>' if entry.meta.trained else ""
     extra = f" <small>{note}</small>" if note else ""
     return f"- [{_escape(entry.meta.title)}]({link(source, entry_page(entry))}){badge}{extra}"
+
+
+def _basis(articles: Sequence[str]) -> str:
+    """Return `（第N条）` for the articles the policy cites, or nothing."""
+    text = cite(articles)
+    return f"（{text}）" if text else ""
 
 
 def _escape(text: str) -> str:
@@ -222,10 +228,11 @@ def home(policy: Policy, entries: Sequence[Entry]) -> str:
             f"    {category.description}。{subs + '。' if subs else ''}\n\n"
             f"    {reply_days(category)} · 常见问题 {len(groups[category.key])} 篇"
         )
+    articles = policy.articles
     steps = [
         f"**先查本站**。已组织培训且要求掌握的问题不予受理，"
-        f"见[已培训要求掌握的问题]({link(src, TRAINED)})（第十二条）。",
-        "**区县、中小学校和幼儿园**的问题先报所在地市教育局，由地市教育局按学段汇总后报送。",
+        f"见[已培训要求掌握的问题]({link(src, TRAINED)}){_basis(articles.trained)}。",
+        *([policy.guide.lower_levels] if policy.guide.lower_levels else []),
         f"**{'、'.join(policy.accepted_units)}**按问题类别通过电话或邮件报送，"
         f"邮件主题写成“{_subject_example(policy, policy.categories[0])}”这样的格式。",
         "来电或邮件写明"
@@ -247,7 +254,7 @@ def home(policy: Policy, entries: Sequence[Entry]) -> str:
         + '<label class="zz-search" for="__search">搜索常见问题，例如“忘记密码”</label>\n\n'
         + (f'<p class="zz-chips">常用搜索：{chips}</p>\n\n' if chips else "")
         + "</div>\n\n"
-        + "## 四类问题\n\n"
+        + "## 问题类别\n\n"
         + '<div class="grid cards" markdown>\n\n'
         + "\n\n".join(cards)
         + "\n\n</div>\n\n"
@@ -271,6 +278,7 @@ def _subject_example(policy: Policy, category: Category, i: int = 0) -> str:
 def guide(policy: Policy, entries: Sequence[Entry]) -> str:
     """Return the service guide: who may report, how, and what happens next."""
     doc = policy.document
+    articles = policy.articles
     src = guide_page(policy)
     trained_count = sum(e.meta.trained for e in entries)
     parts = [
@@ -280,15 +288,18 @@ def guide(policy: Policy, entries: Sequence[Entry]) -> str:
         f"说明向{doc.receiver}报送资助系统问题的范围、渠道、格式和答复时限。"
         f"内容由政策文件自动生成，与问题表单和时限提醒使用同一套规则。\n\n",
         "## 谁可以报送 {#who}\n\n",
-        "原则上只受理下列单位报送的问题（第二条、第十二条）：\n\n",
+        f"原则上只受理下列单位报送的问题{_basis(articles.scope)}：\n\n",
         "".join(f"- {unit}\n" for unit in policy.accepted_units),
-        "\n区县教育局、中小学校和幼儿园遇到问题，请先向所在地市教育局反映；"
-        "地市教育局能解决的在本级解决，不能解决的按学段整理汇总后报送（第三条、第八至十条）。\n\n",
+        (
+            f"\n{policy.guide.lower_levels.rstrip('。')}{_basis(articles.tiers)}。\n\n"
+            if policy.guide.lower_levels
+            else "\n"
+        ),
         f'!!! warning "已组织培训且要求掌握的问题不予受理"\n'
-        f"    第十二条规定，已组织培训且要求掌握的问题不在受理范围内。"
+        f"    {cite(articles.trained) or policy.document.short}规定，已组织培训且要求掌握的问题不在受理范围内。"
         f"报送前请先查阅[已培训要求掌握的问题]({link(src, TRAINED)})"
         f"（目前共 {trained_count} 篇）和本站其他常见问题。\n\n",
-        "## 四类问题 {#categories}\n\n",
+        "## 问题类别 {#categories}\n\n",
         _category_table(policy, src),
         "\n\n",
         "## 报送渠道 {#channels}\n\n",
@@ -303,7 +314,8 @@ def guide(policy: Policy, entries: Sequence[Entry]) -> str:
         ),
         "\n同一类问题对应多个邮箱时，须同时发送到每个邮箱。\n\n",
         "## 邮件主题格式 {#subject}\n\n",
-        f"邮件的主题和正文开头按“{policy.report.subject_format}”的格式书写（第十一条），其中：\n\n",
+        f"邮件的主题和正文开头按“{policy.report.subject_format}”的格式书写"
+        f"{_basis(articles.report_items)}，其中：\n\n",
         _subject_parts(policy),
         "\n\n例如：\n\n",
         "| 报送单位 | 问题 | 邮件主题 |\n| --- | --- | --- |\n",
@@ -314,23 +326,17 @@ def guide(policy: Policy, entries: Sequence[Entry]) -> str:
         ),
         "\n",
         "## 来电和邮件须说明的事项 {#required}\n\n",
-        "来电时请主动说明，邮件正文中请写明（第十一条）：\n\n",
+        f"来电时请主动说明，邮件正文中请写明{_basis(articles.report_items)}：\n\n",
         "".join(f"{i}. {item}\n" for i, item in enumerate(policy.report.required_items, 1)),
         "\n联系方式用于反馈问题的处理情况，请填写能找到报送人的电话。\n\n",
         "## 答复时限 {#deadlines}\n\n",
         _deadline_section(policy),
-        "## 首接负责制 {#first-contact}\n\n",
-        "收到问题后，由首先接收问题的工作人员负责跟踪到底：登记问题、分派处理、"
-        "督促进度并答复报送人，不因转交他人而中断（第十三条）。"
-        "每个问题都记入问题处理进度清单，按上述时限跟踪。\n\n",
-        "## 账号申请流程 {#accounts}\n\n",
+        _first_contact_section(policy),
         _account_section(policy),
         "## 培训要求 {#training}\n\n",
-        "- 省助学办定期培训市级用户，各市教育局学生资助管理部门定期培训下级用户（第十七条）。\n",
-        "- **新用户在使用资助系统前须接受培训，考试合格后方可操作。**\n",
-        "- 区县级、校级用户每年至少参加一次培训。\n",
+        "".join(f"- {line}\n" for line in policy.guide.training),
         f"- 培训中要求掌握的内容整理在[已培训要求掌握的问题]({link(src, TRAINED)})中，"
-        "这些问题不再受理，请在本级通过培训材料和本站解决。\n\n",
+        f"这些问题不再受理，请在本级通过培训材料和本站解决{_basis(articles.training)}。\n\n",
         "## 数据安全 {#security}\n\n",
         _security_section(policy),
     ]
@@ -354,9 +360,10 @@ def _category_table(policy: Policy, src: str) -> str:
 def _subject_parts(policy: Policy) -> str:
     report = policy.report
     names = "、".join(c.name for c in policy.categories)
+    provincial = f"{policy.guide.provincial_units}；" if policy.guide.provincial_units else ""
     return (
         f"- `{{city}}`：所在地市，如“{policy.cities[0]}”（写法同“{report.city_placeholder}”）；"
-        "普通高校和省属学校写“省直属”；\n"
+        f"{provincial}\n"
         f"- `{{stage}}`：学段，如“{policy.stages[0].name}”（写法同“{report.stage_placeholder}”）；\n"
         f"- `{{category}}`：问题类别，为{names}之一。"
     )
@@ -365,8 +372,13 @@ def _subject_parts(policy: Policy) -> str:
 def _deadline_section(policy: Policy) -> str:
     zone = policy.calendar.timezone
     rows = ["| 类别 | 答复时限 | 依据 |", "| --- | --- | --- |"]
+    doc = policy.document
     for c in policy.categories:
-        basis = "本省自定（实施细则未规定）" if c.deadline.local_choice else "第十四条"
+        basis = (
+            f"{doc.region}自定（{doc.short}未规定）"
+            if c.deadline.local_choice
+            else cite(policy.articles.deadlines) or doc.short
+        )
         rows.append(f"| {c.name} | {c.deadline.breach} 个工作日 | {basis} |")
     text = (
         "各类问题原则上在下列时限内答复：\n\n" + "\n".join(rows) + "\n\n工作日的计算方法：\n\n"
@@ -411,59 +423,49 @@ def _day(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日（星期{WEEKDAYS[day.weekday()]}）"
 
 
+def _first_contact_section(policy: Policy) -> str:
+    if not policy.guide.first_contact:
+        return ""
+    text = policy.guide.first_contact
+    basis = _basis(policy.articles.first_contact)
+    if basis and "。" in text:
+        head, _, tail = text.partition("。")
+        text = f"{head}{basis}。{tail}"
+    return f"## 首接负责制 {{#first-contact}}\n\n{text}\n\n"
+
+
 def _account_section(policy: Policy) -> str:
-    receiver = policy.document.receiver
-    account = next((c for c in policy.categories if c.key == "account"), None)
-    form = f"，填写{account.report_form}" if account and account.report_form else ""
-    boxes = f"，发送至 {_channel(policy, account)}" if account else ""
-    steps = [
-        ("up", "提出需求", "区县、学校需要新增账号、调整权限或停用账号时，向所在地市教育局提出。"),
-        (
-            "up",
-            "地市汇总",
-            f"地市教育局学生资助管理部门汇总整理本市的账号申请需求，按学段整理{form}{boxes}，"
-            f"报送{receiver}（第九条、第十五条）。普通高校和省属学校作为市级用户直接报送。",
-        ),
-        (
-            "up",
-            "全省汇总",
-            f"{receiver}汇总整理全省的账号申请需求，报送国家用户账号管理部门（第十六条）。",
-        ),
-        ("turn", "国家批复", "国家用户账号管理部门审核批复。"),
-        (
-            "down",
-            "分发账号",
-            f"{receiver}将批复的账号分发至各市教育局学生资助管理部门（第十六条）。",
-        ),
-        (
-            "down",
-            "市内分发",
-            "地市教育局学生资助管理部门将账号分发给本市的使用单位，新用户经培训考试合格后使用。",
-        ),
-    ]
+    flow = policy.guide.accounts
+    if flow is None:
+        return ""
+    category = policy.category(flow.category)
+    values = {
+        "receiver": policy.document.receiver,
+        "form": category.report_form,
+        "mailboxes": "、".join(policy.mailboxes_for(category.key)),
+    }
     items = "\n".join(
-        f'<li class="zz-flow-{kind}"><strong>{title}</strong><span>{text}</span></li>'
-        for kind, title, text in steps
+        f'<li class="zz-flow-{step.direction}"><strong>{step.title}</strong>'
+        f"<span>{policy.fill(step.text, **values)}</span></li>"
+        for step in flow.steps
     )
-    deadline = f"账号申请的答复时限为 {account.deadline.breach} 个工作日。" if account else ""
     return (
-        "账号申请自下而上逐级汇总，批复后自上而下逐级分发：\n\n"
+        "## 账号申请流程 {#accounts}\n\n"
+        "账号申请自下而上逐级汇总，批复后自上而下逐级分发"
+        f"{_basis(policy.articles.accounts)}：\n\n"
         f'<ol class="zz-flow" aria-label="账号申请流程">\n{items}\n</ol>\n\n'
-        f"{deadline}\n\n"
+        f"{category.name}的答复时限为 {category.deadline.breach} 个工作日。\n\n"
     )
 
 
 def _security_section(policy: Policy) -> str:
-    sensitive = next((f for f in policy.labels.fixed if f.key == "sensitive"), None)
+    sensitive = policy.label_book().fixed("sensitive")
     lines = [
-        "按照学生资助信息安全的有关要求，规范资助系统数据的用途（第十九条）：\n",
-        "- **报送问题时不要填写或附带学生的身份证号、银行卡号、家庭住址、联系电话等个人信息**；"
-        "需要定位具体学生时，说明所在学校、年级和问题现象即可。",
-        "- 截图前遮挡学生个人信息；名单类附件只通过上述服务邮箱报送。",
-        "- 资助系统的数据只用于学生资助工作，不得泄露或向他人提供。",
+        "按照学生资助信息安全的有关要求，规范资助系统数据的用途"
+        f"{_basis(policy.articles.security)}：\n",
+        *(f"- {line}" for line in policy.guide.security),
+        f"- 问题中出现此类信息时会被标记为“{sensitive}”，请立即删除。",
     ]
-    if sensitive is not None:
-        lines.append(f"- 问题中出现此类信息时会被标记为“{sensitive.name}”，请立即删除。")
     return "\n".join(lines) + "\n"
 
 
@@ -555,9 +557,11 @@ def trained(policy: Policy, entries: Sequence[Entry]) -> str:
     return (
         _front_matter("已培训要求掌握的问题")
         + "# 已培训要求掌握的问题\n\n"
-        + "下列问题已在培训中讲解并要求各级用户掌握。按第十二条，服务电话和邮箱**不受理**这些问题，"
-        f"请在本级对照答案解决；本级确实无法解决的，报送时请说明已按本站答案尝试的步骤。"
-        f"新用户须培训考试合格后方可操作（第十七条），见[服务指南]({link(src, guide_page(policy), 'training')})。\n\n"
+        + "下列问题已在培训中讲解并要求各级用户掌握。"
+        + (f"按{cite(policy.articles.trained)}，" if policy.articles.trained else "")
+        + "服务电话和邮箱**不受理**这些问题，"
+        "请在本级对照答案解决；本级确实无法解决的，报送时请说明已按本站答案尝试的步骤。"
+        f"培训要求见[服务指南]({link(src, guide_page(policy), 'training')}){_basis(policy.articles.training)}。\n\n"
         + f"共 {len(members)} 篇。\n\n"
         + _grouped_list(policy, src, members, "##")
         + "\n"

@@ -176,8 +176,10 @@ class Handler(BaseHTTPRequestHandler):
         else:
             with self.server.forge.lock:
                 response = api.handle(req, self._token())
-        self._send(response)
+        # Recorded before the answer goes out: once a client has its answer, the log holds the
+        # request, so a test that clears the log afterwards sees exactly what followed.
         self._record(req, response.status, response.body)
+        self._send(response)
 
     def _token(self) -> str | None:
         header = self.headers.get("Authorization", "")

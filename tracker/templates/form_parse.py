@@ -11,6 +11,7 @@ fields and a warning.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tracker.templates.forms import Element, Form
@@ -78,7 +79,7 @@ def _fenced_lines(lines: list[str]) -> set[int]:
     return fenced
 
 
-def parse_body(forms: list[Form], body: str) -> ParsedForm:
+def parse_body(forms: Sequence[Form], body: str) -> ParsedForm:
     """Parse an issue body written from one of `forms`."""
     by_label: dict[str, list[tuple[Form, Element]]] = {}
     for form in forms:
@@ -122,7 +123,7 @@ def parse_body(forms: list[Form], body: str) -> ParsedForm:
 
 
 def _guess_template(
-    forms: list[Form], labels: list[str], by_label: dict[str, list[tuple[Form, Element]]]
+    forms: Sequence[Form], labels: list[str], by_label: dict[str, list[tuple[Form, Element]]]
 ) -> Form | None:
     """Pick the form whose own labels (found in no other form) the body uses most."""
     scores = {form.category: 0 for form in forms}
@@ -137,18 +138,20 @@ def _guess_template(
     return winners[0]
 
 
-def _in_all(forms: list[Form], label: str, by_label: dict[str, list[tuple[Form, Element]]]) -> bool:
+def _in_all(
+    forms: Sequence[Form], label: str, by_label: dict[str, list[tuple[Form, Element]]]
+) -> bool:
     return {f.category for f, _ in by_label[label]} == {f.category for f in forms}
 
 
-def _common_elements(forms: list[Form]) -> list[Element]:
+def _common_elements(forms: Sequence[Form]) -> list[Element]:
     if not forms:
         return []
     others = [{e.id for e in f.elements} for f in forms[1:]]
     return [e for e in forms[0].elements if all(e.id in ids for ids in others)]
 
 
-def _common_required(forms: list[Form]) -> list[str]:
+def _common_required(forms: Sequence[Form]) -> list[str]:
     return [e.id for e in _common_elements(forms) if e.required]
 
 

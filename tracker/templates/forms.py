@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tracker.forge.kinds import Kind, forge_kind
-from tracker.labels import category_label, fixed_label
-from tracker.policy import Policy
+from tracker.policy import Policy, cite
 from tracker.templates.generated import dump_yaml
 
 CONFIRMATIONS_ID = "confirmations"
@@ -65,6 +64,7 @@ def build_forms(policy: Policy) -> list[Form]:
 
 def _build_form(policy: Policy, key: str) -> Form:
     category = policy.category(key)
+    book = policy.label_book()
     spec = policy.forms.categories[key]
     elements = [
         Element(
@@ -108,7 +108,7 @@ def _build_form(policy: Policy, key: str) -> Form:
         name=category.name,
         about=spec.about,
         title=policy.title_prefix(key),
-        labels=(category_label(policy, key), fixed_label(policy, "pending")),
+        labels=(book.category(key), book.fixed("pending")),
         intro=intro,
         elements=tuple(elements),
     )
@@ -151,6 +151,7 @@ def _element_document(element: Element) -> dict[str, Any]:
 
 def config_document(policy: Policy) -> dict[str, Any]:
     """Return the template chooser: no blank issues, links to the FAQ and the hotline."""
+    trained = cite(policy.articles.trained)
     channels = []
     groups: dict[tuple[str, ...], list[str]] = {}
     for category in policy.categories:
@@ -164,7 +165,8 @@ def config_document(policy: Policy) -> dict[str, Any]:
             {
                 "name": "常见问题知识库",
                 "url": policy.site.url,
-                "about": "提交前请先查阅知识库：已组织培训且要求掌握的问题不予受理（第十二条）。",
+                "about": "提交前请先查阅知识库：已组织培训且要求掌握的问题不予受理"
+                + (f"（{trained}）。" if trained else "。"),
             },
             {
                 "name": f"服务电话 {policy.service.phone} 与服务邮箱",
