@@ -29,9 +29,7 @@ def row(number: int, state: State = State.OVERDUE) -> Row:
 
 
 def test_groups_most_urgent_first() -> None:
-    body = dashboard_body(
-        RULES, [row(2, State.MET), row(1, State.OVERDUE), row(3, State.DUE_SOON)]
-    )
+    body = dashboard_body(RULES, [row(2, State.MET), row(1, State.OVERDUE), row(3, State.DUE_SOON)])
     assert body.startswith(DASHBOARD_MARK)
     assert (
         body.index("## 已超期（1）")

@@ -173,9 +173,7 @@ def test_deadlines_and_responder() -> None:
 
 
 def test_unknown_names_the_year() -> None:
-    verdict = evaluate(
-        issue("2026-12-31T10:00"), [], RULES, t("2027-01-05T10:00"), Responders()
-    )
+    verdict = evaluate(issue("2026-12-31T10:00"), [], RULES, t("2027-01-05T10:00"), Responders())
     assert verdict.missing_year == 2027
 
 
@@ -185,9 +183,7 @@ def test_only_listed_responders_count() -> None:
         comment("2025-10-09T09:00"),
         comment("2025-10-13T09:00", User("province-staff"), cid=2),
     ]
-    verdict = evaluate(
-        issue("2025-09-30T16:00"), comments, RULES, t("2025-10-20T00:00"), listed
-    )
+    verdict = evaluate(issue("2025-09-30T16:00"), comments, RULES, t("2025-10-20T00:00"), listed)
     assert verdict.state is State.LATE
     assert verdict.responder == "province-staff"
 
@@ -224,9 +220,7 @@ def test_evaluate_all_sorts_by_due_and_matches_comments_to_issues() -> None:
     ids=lambda x: str(x),
 )
 def test_sla_label(state: State, label: str | None) -> None:
-    verdict = evaluate(
-        issue("2025-09-30T16:00"), [], RULES, t("2025-10-01T00:00"), Responders()
-    )
+    verdict = evaluate(issue("2025-09-30T16:00"), [], RULES, t("2025-10-01T00:00"), Responders())
     assert (
         wanted_sla_label(RULES, verdict.__class__(**{**verdict.__dict__, "state": state})) == label
     )
@@ -234,9 +228,7 @@ def test_sla_label(state: State, label: str | None) -> None:
 
 def test_comments_after_now_are_not_yet_answers() -> None:
     comments = [comment("2025-10-13T09:00")]
-    at = evaluate(
-        issue("2025-09-30T16:00"), comments, RULES, t("2025-10-12T09:00"), Responders()
-    )
+    at = evaluate(issue("2025-09-30T16:00"), comments, RULES, t("2025-10-12T09:00"), Responders())
     assert at.state is State.OVERDUE and at.responded_at is None
     later = evaluate(
         issue("2025-09-30T16:00"), comments, RULES, t("2025-10-13T10:00"), Responders()
