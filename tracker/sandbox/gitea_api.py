@@ -20,22 +20,22 @@ from tracker.sandbox.routing import JSON, Api, Request, Response, paginate
 from tracker.sandbox.state import (
     BEIJING,
     AlreadyExists,
-    Comment,
     Commit,
     Event,
     File,
-    FileChange,
+    FileEdit,
     Forbidden,
-    Forge,
-    ForgeError,
     Invalid,
-    Issue,
-    Label,
-    NotFound,
+    Missing,
+    Refusal,
     Repo,
     ShaMismatch,
     ShaMissing,
+    StoredComment,
+    StoredIssue,
+    StoredLabel,
     Unauthenticated,
+    World,
 )
 
 OPERATIONS = ("create", "update", "delete")
@@ -49,8 +49,8 @@ def stamp(moment: datetime | None) -> str | None:
 class GiteaApi(Api):
     prefix = "/api/v1"
 
-    def __init__(self, forge: Forge) -> None:
-        super().__init__(forge)
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
         r = self.router.add
         repo = "/repos/{owner}/{repo}"
         issue = repo + "/issues/{index:int}"
@@ -99,14 +99,14 @@ class GiteaApi(Api):
         handler, params = found
         try:
             return handler(req, **params)
-        except ForgeError as error:
-            return self._forge_error(req, error)
+        except Refusal as error:
+            return self._refusal(req, error)
 
     def _error(self, req: Request, status: int, message: str) -> Response:
         return Response(status, {"message": message, "url": f"{req.base}/api/swagger"})
 
-    def _forge_error(self, req: Request, error: ForgeError) -> Response:
-        if isinstance(error, NotFound):
+    def _refusal(self, req: Request, error: Refusal) -> Response:
+        if isinstance(error, Missing):
             return self._error(req, 404, "The target couldn't be found.")
         if isinstance(error, Unauthenticated):
             return self._error(req, 401, "token is required")
@@ -123,7 +123,7 @@ class GiteaApi(Api):
         return req.base + self.prefix
 
     def user_json(self, req: Request, login: str) -> dict[str, JSON]:
-        user = self.forge.ensure_user(login)
+        user = self.world.ensure_user(login)
         # Gitea's API has no user type: a bot is told apart by its login.
         return {
             "id": user.id,
@@ -154,7 +154,7 @@ class GiteaApi(Api):
     def repo_url(self, req: Request, repo: Repo) -> str:
         return f"{self.api(req)}/repos/{repo.full_name}"
 
-    def label_json(self, req: Request, repo: Repo, label: Label) -> dict[str, JSON]:
+    def label_json(self, req: Request, repo: Repo, label: StoredLabel) -> dict[str, JSON]:
         return {
             "id": label.id,
             "name": label.name,
@@ -165,7 +165,7 @@ class GiteaApi(Api):
             "url": f"{self.repo_url(req, repo)}/labels/{label.id}",
         }
 
-    def issue_json(self, req: Request, repo: Repo, issue: Issue) -> dict[str, JSON]:
+    def issue_json(self, req: Request, repo: Repo, issue: StoredIssue) -> dict[str, JSON]:
         html = (
             f"{req.base}/{repo.full_name}/{'pulls' if issue.is_pull else 'issues'}/{issue.number}"
         )
@@ -207,7 +207,7 @@ class GiteaApi(Api):
             "pin_order": issue.pin_order,
         }
 
-    def comment_json(self, req: Request, repo: Repo, comment: Comment) -> dict[str, JSON]:
+    def comment_json(self, req: Request, repo: Repo, comment: StoredComment) -> dict[str, JSON]:
         issue_html = f"{req.base}/{repo.full_name}/issues/{comment.issue_number}"
         return {
             "id": comment.id,
@@ -223,8 +223,10 @@ class GiteaApi(Api):
             "updated_at": stamp(comment.updated_at),
         }
 
-    def timeline_json(self, req: Request, repo: Repo, item: Comment | Event) -> dict[str, JSON]:
-        if isinstance(item, Comment):
+    def timeline_json(
+        self, req: Request, repo: Repo, item: StoredComment | Event
+    ) -> dict[str, JSON]:
+        if isinstance(item, StoredComment):
             return {"type": "comment", **self.comment_json(req, repo, item)}
         issue_html = f"{req.base}/{repo.full_name}/issues/{item.issue_number}"
         data: dict[str, JSON] = {
@@ -238,7 +240,7 @@ class GiteaApi(Api):
             "updated_at": stamp(item.created_at),
         }
         if item.event in ("labeled", "unlabeled"):
-            label = repo.labels.get(item.label_id or 0) or Label(
+            label = repo.labels.get(item.label_id or 0) or StoredLabel(
                 item.label_id or 0, item.label_name, item.label_color
             )
             data |= {
@@ -301,7 +303,7 @@ class GiteaApi(Api):
             "object_format_name": "sha1",
         }
         if req.user is not None:
-            push = self.forge.can_write(repo, req.user)
+            push = self.world.can_write(repo, req.user)
             data["permissions"] = {"admin": push, "push": push, "pull": True}
         return data
 
@@ -338,7 +340,7 @@ class GiteaApi(Api):
         return data
 
     def commit_json(self, req: Request, repo: Repo, commit: Commit) -> dict[str, JSON]:
-        author = self.forge.ensure_user(commit.author)
+        author = self.world.ensure_user(commit.author)
         person = {
             "name": author.name or author.login,
             "email": author.email or f"{author.login}@noreply.sandbox.invalid",
@@ -380,7 +382,7 @@ class GiteaApi(Api):
     def _page(
         self, req: Request, items: Sequence[Any], render: Callable[[Any], JSON] | None = None
     ) -> Response:
-        s = self.forge.settings
+        s = self.world.settings
         return paginate(
             req,
             items,
@@ -391,7 +393,7 @@ class GiteaApi(Api):
             total_header=True,
         )
 
-    def _labels_from(self, repo: Repo, values: Any) -> list[Label]:
+    def _labels_from(self, repo: Repo, values: Any) -> list[StoredLabel]:
         """Read an issue's label list: ids, or names as Gitea accepts since 1.22."""
         if not isinstance(values, list):
             raise Invalid("Label", "labels", "labels must be a list of ids or names")
@@ -429,7 +431,7 @@ class GiteaApi(Api):
                 "can_create_org_repo": False,
                 "permission": "read",
             }
-            for t in self.forge.teams.values()
+            for t in self.world.teams.values()
             if t.org.casefold() == org.casefold() and words in t.name.casefold()
         ]
         return Response(200, {"ok": True, "data": found})
@@ -437,9 +439,9 @@ class GiteaApi(Api):
     def list_team_members(self, req: Request, id: str) -> Response:
         if req.user is None:
             raise Unauthenticated("token is required")
-        team = next((t for t in self.forge.teams.values() if t.id == int(id)), None)
+        team = next((t for t in self.world.teams.values() if t.id == int(id)), None)
         if team is None:
-            raise NotFound("team does not exist")
+            raise Missing("team does not exist")
         return self._page(req, team.members, lambda login: self.user_json(req, login))
 
     def get_user(self, req: Request) -> Response:
@@ -461,17 +463,17 @@ class GiteaApi(Api):
         found, _ = self._writable(req, owner, repo)
         name = req.body_str("name", required=True) or ""
         color = req.body_str("color", required=True) or ""
-        label = self.forge.create_label(found, name, color, req.body_str("description") or "")
+        label = self.world.create_label(found, name, color, req.body_str("description") or "")
         return Response(201, self.label_json(req, found, label))
 
     def get_label(self, req: Request, owner: str, repo: str, id: str) -> Response:
         found = self._repo(req, owner, repo)
-        return Response(200, self.label_json(req, found, self.forge.label(found, id=int(id))))
+        return Response(200, self.label_json(req, found, self.world.label(found, id=int(id))))
 
     def edit_label(self, req: Request, owner: str, repo: str, id: str) -> Response:
         found, _ = self._writable(req, owner, repo)
-        label = self.forge.label(found, id=int(id))
-        self.forge.edit_label(
+        label = self.world.label(found, id=int(id))
+        self.world.edit_label(
             found,
             label,
             name=req.body_str("name"),
@@ -482,7 +484,7 @@ class GiteaApi(Api):
 
     def delete_label(self, req: Request, owner: str, repo: str, id: str) -> Response:
         found, _ = self._writable(req, owner, repo)
-        self.forge.delete_label(found, self.forge.label(found, id=int(id)))
+        self.world.delete_label(found, self.world.label(found, id=int(id)))
         return Response(204)
 
     # ---- issues --------------------------------------------------------------
@@ -518,7 +520,7 @@ class GiteaApi(Api):
         assignees = [str(a) for a in body.get("assignees") or []]
         if body.get("assignee"):
             assignees.append(str(body["assignee"]))
-        issue = self.forge.create_issue(
+        issue = self.world.create_issue(
             found,
             user,
             req.body_str("title", required=True) or "",
@@ -531,11 +533,11 @@ class GiteaApi(Api):
 
     def get_issue(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found = self._repo(req, owner, repo)
-        return Response(200, self.issue_json(req, found, self.forge.issue(found, int(index))))
+        return Response(200, self.issue_json(req, found, self.world.issue(found, int(index))))
 
     def edit_issue(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(index))
+        issue = self.world.issue(found, int(index))
         body = req.body_dict()
         assignees = None
         if "assignees" in body:
@@ -543,8 +545,8 @@ class GiteaApi(Api):
         elif "assignee" in body:
             assignees = [str(body["assignee"])] if body["assignee"] else []
         if assignees is not None:
-            self.forge.set_assignees(found, issue, user, assignees)
-        self.forge.edit_issue(
+            self.world.set_assignees(found, issue, user, assignees)
+        self.world.edit_issue(
             found, issue, user, req.body_str("title"), req.body_str("body"), req.body_str("state")
         )
         # Gitea answers an edit with 201 Created, as its swagger says.
@@ -552,55 +554,55 @@ class GiteaApi(Api):
 
     def pin_issue(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found, _ = self._writable(req, owner, repo)
-        self.forge.pin(found, self.forge.issue(found, int(index)))
+        self.world.pin(found, self.world.issue(found, int(index)))
         return Response(204)
 
     # ---- issue labels ---------------------------------------------------------
 
-    def _issue_labels(self, req: Request, repo: Repo, issue: Issue) -> Response:
+    def _issue_labels(self, req: Request, repo: Repo, issue: StoredIssue) -> Response:
         return Response(200, [self.label_json(req, repo, repo.labels[i]) for i in issue.labels])
 
     def list_issue_labels(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found = self._repo(req, owner, repo)
-        return self._issue_labels(req, found, self.forge.issue(found, int(index)))
+        return self._issue_labels(req, found, self.world.issue(found, int(index)))
 
     def add_issue_labels(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(index))
-        self.forge.add_labels(
+        issue = self.world.issue(found, int(index))
+        self.world.add_labels(
             found, issue, user, self._labels_from(found, req.body_dict().get("labels") or [])
         )
         return self._issue_labels(req, found, issue)
 
     def set_issue_labels(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(index))
-        self.forge.set_labels(
+        issue = self.world.issue(found, int(index))
+        self.world.set_labels(
             found, issue, user, self._labels_from(found, req.body_dict().get("labels") or [])
         )
         return self._issue_labels(req, found, issue)
 
     def clear_issue_labels(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        self.forge.set_labels(found, self.forge.issue(found, int(index)), user, [])
+        self.world.set_labels(found, self.world.issue(found, int(index)), user, [])
         return Response(204)
 
     def remove_issue_label(
         self, req: Request, owner: str, repo: str, index: str, id: str
     ) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(index))
+        issue = self.world.issue(found, int(index))
         label = found.labels.get(int(id))
         if label is None:
             raise Invalid("Label", "id", f"label {id} does not exist")
-        self.forge.remove_label(found, issue, user, label)
+        self.world.remove_label(found, issue, user, label)
         return Response(204)
 
     # ---- comments and the timeline ---------------------------------------------------
 
     def list_comments(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found = self._repo(req, owner, repo)
-        issue = self.forge.issue(found, int(index))
+        issue = self.world.issue(found, int(index))
         comments = [
             c for c in found.issue_comments(issue.number) if self._between(req, c.updated_at)
         ]
@@ -616,16 +618,16 @@ class GiteaApi(Api):
 
     def create_comment(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(index))
-        comment = self.forge.create_comment(
+        issue = self.world.issue(found, int(index))
+        comment = self.world.create_comment(
             found, issue, user, req.body_str("body", required=True) or ""
         )
         return Response(201, self.comment_json(req, found, comment))
 
     def timeline(self, req: Request, owner: str, repo: str, index: str) -> Response:
         found = self._repo(req, owner, repo)
-        issue = self.forge.issue(found, int(index))
-        items: list[Comment | Event] = [
+        issue = self.world.issue(found, int(index))
+        items: list[StoredComment | Event] = [
             *found.issue_comments(issue.number),
             *found.issue_events(issue.number),
         ]
@@ -641,9 +643,9 @@ class GiteaApi(Api):
         file = found.files.get(path)
         if file is not None:
             return Response(200, self.contents_json(req, found, path, file, with_content=True))
-        if not self.forge.is_directory(found, path):
-            raise NotFound("Not Found")
-        entries = self.forge.listing(found, path)
+        if not self.world.is_directory(found, path):
+            raise Missing("Not Found")
+        entries = self.world.listing(found, path)
         return Response(
             200, [self.contents_json(req, found, p, f, with_content=False) for p, f in entries]
         )
@@ -661,15 +663,15 @@ class GiteaApi(Api):
     def _message(self, req: Request, repo: Repo, default: str) -> str:
         branch = req.body_str("branch")
         if branch and branch != repo.default_branch:
-            raise NotFound(f"branch {branch} does not exist")
+            raise Missing(f"branch {branch} does not exist")
         return req.body_str("message") or default
 
     def create_file(self, req: Request, owner: str, repo: str, filepath: str) -> Response:
         found, user = self._writable(req, owner, repo)
         content = _decode(req.body_str("content", required=True) or "")
         message = self._message(req, found, f"Add {filepath}")
-        commit = self.forge.commit(
-            found, user, message, [FileChange(filepath, content, None, create_only=True)]
+        commit = self.world.commit(
+            found, user, message, [FileEdit(filepath, content, None, create_only=True)]
         )
         return self._file_response(req, found, filepath, commit, 201)
 
@@ -679,10 +681,10 @@ class GiteaApi(Api):
         sha = req.body_str("sha") or None
         existed = filepath in found.files
         message = self._message(req, found, f"Update {filepath}")
-        change = FileChange(filepath, content, sha, create_only=sha is None and not existed)
+        change = FileEdit(filepath, content, sha, create_only=sha is None and not existed)
         if change.create_only is False and sha is None:
             raise ShaMissing(f"sha is required to update {filepath}")
-        commit = self.forge.commit(found, user, message, [change])
+        commit = self.world.commit(found, user, message, [change])
         # Without a sha Gitea 1.27 creates the file (201); with one it updates it (200).
         return self._file_response(req, found, filepath, commit, 200 if existed else 201)
 
@@ -690,8 +692,8 @@ class GiteaApi(Api):
         found, user = self._writable(req, owner, repo)
         sha = req.body_str("sha", required=True)
         message = self._message(req, found, f"Delete {filepath}")
-        commit = self.forge.commit(
-            found, user, message, [FileChange(filepath, None, sha, must_exist=True)]
+        commit = self.world.commit(
+            found, user, message, [FileEdit(filepath, None, sha, must_exist=True)]
         )
         data = {
             "content": None,
@@ -719,18 +721,18 @@ class GiteaApi(Api):
                 )
             kind, path, sha = op["operation"], op["path"], op.get("sha") or None
             if kind == "delete":
-                changes.append(FileChange(path, None, sha, must_exist=True))
+                changes.append(FileEdit(path, None, sha, must_exist=True))
                 if sha is None:
                     raise ShaMissing(f"sha is required to delete {path}")
                 continue
             content = _decode(str(op.get("content") or ""))
             if kind == "create":
-                changes.append(FileChange(path, content, None, create_only=True))
+                changes.append(FileEdit(path, content, None, create_only=True))
             else:
                 if sha is None:
                     raise ShaMissing(f"sha is required to update {path}")
-                changes.append(FileChange(path, content, sha, must_exist=True))
-        commit = self.forge.commit(found, user, self._message(req, found, "Change files"), changes)
+                changes.append(FileEdit(path, content, sha, must_exist=True))
+        commit = self.world.commit(found, user, self._message(req, found, "Change files"), changes)
         files = [
             self.contents_json(req, found, c.path, found.files[c.path], with_content=True)
             if c.content is not None

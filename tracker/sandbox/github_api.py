@@ -17,24 +17,24 @@ from urllib.parse import quote
 
 from tracker.sandbox.routing import JSON, Api, Request, Response, paginate
 from tracker.sandbox.state import (
+    Account,
     AlreadyExists,
-    Comment,
     Commit,
     Event,
     File,
-    FileChange,
+    FileEdit,
     Forbidden,
-    Forge,
-    ForgeError,
     Invalid,
-    Issue,
-    Label,
-    NotFound,
+    Missing,
+    Refusal,
     Repo,
     ShaMismatch,
     ShaMissing,
+    StoredComment,
+    StoredIssue,
+    StoredLabel,
     Unauthenticated,
-    User,
+    World,
     blob_sha,
 )
 
@@ -57,8 +57,8 @@ class Bucket:
 class GithubApi(Api):
     prefix = "/api/v3"
 
-    def __init__(self, forge: Forge) -> None:
-        super().__init__(forge)
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
         self.buckets: dict[str, Bucket] = {}
         r = self.router.add
         repo = "/repos/{owner}/{repo}"
@@ -111,7 +111,7 @@ class GithubApi(Api):
         response.headers.update(self.rate_headers(req.user))
         return response
 
-    def rate_headers(self, user: User | None) -> dict[str, str]:
+    def rate_headers(self, user: Account | None) -> dict[str, str]:
         bucket = self._bucket(user)
         return {
             "X-RateLimit-Limit": str(bucket.limit),
@@ -121,12 +121,12 @@ class GithubApi(Api):
             "X-RateLimit-Resource": "core",
         }
 
-    def _bucket(self, user: User | None) -> Bucket:
+    def _bucket(self, user: Account | None) -> Bucket:
         key = user.login if user else ""
         now = int(time.time())
         bucket = self.buckets.get(key)
         if bucket is None or now >= bucket.reset:
-            limit = self.forge.settings.github_rate_limit if user else ANONYMOUS_LIMIT
+            limit = self.world.settings.github_rate_limit if user else ANONYMOUS_LIMIT
             bucket = self.buckets[key] = Bucket(limit, 0, now + 3600)
         return bucket
 
@@ -137,16 +137,16 @@ class GithubApi(Api):
         handler, params = found
         try:
             return handler(req, **params)
-        except ForgeError as error:
-            return self._forge_error(error)
+        except Refusal as error:
+            return self._refusal(error)
 
     def _error(self, status: int, message: str, **extra: Any) -> Response:
         return Response(
             status, {"message": message, "documentation_url": DOCS, "status": str(status), **extra}
         )
 
-    def _forge_error(self, error: ForgeError) -> Response:
-        if isinstance(error, NotFound):
+    def _refusal(self, error: Refusal) -> Response:
+        if isinstance(error, Missing):
             return self._error(404, "Not Found")
         if isinstance(error, Unauthenticated):
             return self._error(401, "Requires authentication")
@@ -177,7 +177,7 @@ class GithubApi(Api):
         return req.base + self.prefix
 
     def user_json(self, req: Request, login: str) -> dict[str, JSON]:
-        user = self.forge.ensure_user(login)
+        user = self.world.ensure_user(login)
         api, base = self.api(req), req.base
         return {
             "login": user.login,
@@ -204,7 +204,7 @@ class GithubApi(Api):
     def repo_url(self, req: Request, repo: Repo) -> str:
         return f"{self.api(req)}/repos/{repo.full_name}"
 
-    def label_json(self, req: Request, repo: Repo, label: Label) -> dict[str, JSON]:
+    def label_json(self, req: Request, repo: Repo, label: StoredLabel) -> dict[str, JSON]:
         return {
             "id": label.id,
             "node_id": f"LA_{label.id}",
@@ -218,10 +218,10 @@ class GithubApi(Api):
     def association(self, repo: Repo, login: str) -> str:
         if login.casefold() == repo.owner.casefold():
             return "OWNER"
-        user = self.forge.user(login)
-        return "COLLABORATOR" if self.forge.can_write(repo, user) else "NONE"
+        user = self.world.user(login)
+        return "COLLABORATOR" if self.world.can_write(repo, user) else "NONE"
 
-    def issue_json(self, req: Request, repo: Repo, issue: Issue) -> dict[str, JSON]:
+    def issue_json(self, req: Request, repo: Repo, issue: StoredIssue) -> dict[str, JSON]:
         url = f"{self.repo_url(req, repo)}/issues/{issue.number}"
         html = f"{req.base}/{repo.full_name}/{'pull' if issue.is_pull else 'issues'}/{issue.number}"
         closer = next(
@@ -272,7 +272,7 @@ class GithubApi(Api):
             data["draft"] = False
         return data
 
-    def comment_json(self, req: Request, repo: Repo, comment: Comment) -> dict[str, JSON]:
+    def comment_json(self, req: Request, repo: Repo, comment: StoredComment) -> dict[str, JSON]:
         issue_url = f"{self.repo_url(req, repo)}/issues/{comment.issue_number}"
         return {
             "id": comment.id,
@@ -357,7 +357,7 @@ class GithubApi(Api):
         for name, suffix in URL_TEMPLATES.items():
             data[name] = url + suffix
         if req.user is not None:
-            push = self.forge.can_write(repo, req.user)
+            push = self.world.can_write(repo, req.user)
             data["permissions"] = {
                 "admin": push,
                 "maintain": push,
@@ -405,7 +405,7 @@ class GithubApi(Api):
         }
 
     def commit_json(self, req: Request, repo: Repo, commit: Commit) -> dict[str, JSON]:
-        author = self.forge.ensure_user(commit.author)
+        author = self.world.ensure_user(commit.author)
         person = {
             "name": author.name or author.login,
             "email": author.email or f"{author.login}@sandbox.invalid",
@@ -445,7 +445,7 @@ class GithubApi(Api):
 
     # ---- helpers -----------------------------------------------------------
 
-    def _label_names(self, repo: Repo, body: JSON, create: bool) -> list[Label]:
+    def _label_names(self, repo: Repo, body: JSON, create: bool) -> list[StoredLabel]:
         """Read GitHub's label lists: names, {"name": ...} objects, or {"labels": [...]}."""
         if isinstance(body, dict):
             body = body.get("labels", [])
@@ -463,11 +463,11 @@ class GithubApi(Api):
                 if not create:
                     raise Invalid("Label", "labels", f"label {name!r} does not exist")
                 # GitHub creates a label it does not know yet when one is applied.
-                label = self.forge.create_label(repo, name, NEW_LABEL_COLOR)
+                label = self.world.create_label(repo, name, NEW_LABEL_COLOR)
             labels.append(label)
         return labels
 
-    def _issue_labels(self, req: Request, repo: Repo, issue: Issue) -> list[JSON]:
+    def _issue_labels(self, req: Request, repo: Repo, issue: StoredIssue) -> list[JSON]:
         return [self.label_json(req, repo, repo.labels[i]) for i in issue.labels]
 
     # ---- users, rate limit, repositories -----------------------------------------
@@ -475,9 +475,9 @@ class GithubApi(Api):
     def list_team_members(self, req: Request, org: str, slug: str) -> Response:
         if req.user is None:
             raise Unauthenticated("Requires authentication")
-        team = self.forge.teams.get(f"{org}/{slug}".casefold())
+        team = self.world.teams.get(f"{org}/{slug}".casefold())
         if team is None:
-            raise NotFound("Not Found")
+            raise Missing("Not Found")
         return paginate(
             req,
             team.members,
@@ -522,18 +522,18 @@ class GithubApi(Api):
         found, _ = self._writable(req, owner, repo)
         name = req.body_str("name", required=True) or ""
         color = req.body_str("color") or NEW_LABEL_COLOR
-        label = self.forge.create_label(found, name, color, req.body_str("description") or "")
+        label = self.world.create_label(found, name, color, req.body_str("description") or "")
         body = self.label_json(req, found, label)
         return Response(201, body, {"Location": str(body["url"])})
 
     def get_label(self, req: Request, owner: str, repo: str, name: str) -> Response:
         found = self._repo(req, owner, repo)
-        return Response(200, self.label_json(req, found, self.forge.label(found, name=name)))
+        return Response(200, self.label_json(req, found, self.world.label(found, name=name)))
 
     def edit_label(self, req: Request, owner: str, repo: str, name: str) -> Response:
         found, _ = self._writable(req, owner, repo)
-        label = self.forge.label(found, name=name)
-        self.forge.edit_label(
+        label = self.world.label(found, name=name)
+        self.world.edit_label(
             found,
             label,
             name=req.body_str("new_name"),
@@ -544,7 +544,7 @@ class GithubApi(Api):
 
     def delete_label(self, req: Request, owner: str, repo: str, name: str) -> Response:
         found, _ = self._writable(req, owner, repo)
-        self.forge.delete_label(found, self.forge.label(found, name=name))
+        self.world.delete_label(found, self.world.label(found, name=name))
         return Response(204)
 
     # ---- issues --------------------------------------------------------------
@@ -593,7 +593,7 @@ class GithubApi(Api):
         assignees = list(body.get("assignees") or [])
         if body.get("assignee"):
             assignees.append(body["assignee"])
-        issue = self.forge.create_issue(
+        issue = self.world.create_issue(
             found, user, title, req.body_str("body") or "", labels, self._known(assignees)
         )
         data = self.issue_json(req, found, issue)
@@ -601,15 +601,15 @@ class GithubApi(Api):
 
     def _known(self, logins: list[Any]) -> list[str]:
         # GitHub silently drops assignees it cannot assign.
-        return [str(x) for x in logins if isinstance(x, str) and self.forge.user(x) is not None]
+        return [str(x) for x in logins if isinstance(x, str) and self.world.user(x) is not None]
 
     def get_issue(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found = self._repo(req, owner, repo)
-        return Response(200, self.issue_json(req, found, self.forge.issue(found, int(number))))
+        return Response(200, self.issue_json(req, found, self.world.issue(found, int(number))))
 
     def edit_issue(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
+        issue = self.world.issue(found, int(number))
         body = req.body_dict()
         title = body.get("title")
         if isinstance(title, int) and not isinstance(title, bool):
@@ -617,33 +617,33 @@ class GithubApi(Api):
         if title is not None and not isinstance(title, str):
             raise Invalid("Issue", "title", "title must be a string")
         labels = self._label_names(found, body["labels"], create=True) if "labels" in body else None
-        self.forge.edit_issue(
+        self.world.edit_issue(
             found, issue, user, title, req.body_str("body"), req.body_str("state")
         )
         if labels is not None:
-            self.forge.set_labels(found, issue, user, labels)
+            self.world.set_labels(found, issue, user, labels)
         if "assignees" in body:
-            self.forge.set_assignees(found, issue, user, self._known(list(body["assignees"] or [])))
+            self.world.set_assignees(found, issue, user, self._known(list(body["assignees"] or [])))
         elif "assignee" in body:
             single = body["assignee"]
-            self.forge.set_assignees(found, issue, user, self._known([single] if single else []))
+            self.world.set_assignees(found, issue, user, self._known([single] if single else []))
         return Response(200, self.issue_json(req, found, issue))
 
     def add_assignees(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
+        issue = self.world.issue(found, int(number))
         logins = [
             a.get("login") if isinstance(a, dict) else a
             for a in req.body_dict().get("assignees", [])
         ]
-        self.forge.add_assignees(found, issue, user, self._known(logins))
+        self.world.add_assignees(found, issue, user, self._known(logins))
         return Response(201, self.issue_json(req, found, issue))
 
     # ---- issue labels ---------------------------------------------------------
 
     def list_issue_labels(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found = self._repo(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
+        issue = self.world.issue(found, int(number))
         return paginate(
             req,
             self._issue_labels(req, found, issue),
@@ -654,39 +654,39 @@ class GithubApi(Api):
 
     def add_issue_labels(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
-        self.forge.add_labels(found, issue, user, self._label_names(found, req.body, create=True))
+        issue = self.world.issue(found, int(number))
+        self.world.add_labels(found, issue, user, self._label_names(found, req.body, create=True))
         return Response(200, self._issue_labels(req, found, issue))
 
     def set_issue_labels(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
-        self.forge.set_labels(
+        issue = self.world.issue(found, int(number))
+        self.world.set_labels(
             found, issue, user, self._label_names(found, req.body or [], create=True)
         )
         return Response(200, self._issue_labels(req, found, issue))
 
     def clear_issue_labels(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        self.forge.set_labels(found, self.forge.issue(found, int(number)), user, [])
+        self.world.set_labels(found, self.world.issue(found, int(number)), user, [])
         return Response(204)
 
     def remove_issue_label(
         self, req: Request, owner: str, repo: str, number: str, name: str
     ) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
+        issue = self.world.issue(found, int(number))
         label = found.label_by_name(name)
         if label is None or label.id not in issue.labels:
             return self._error(404, "Label does not exist")
-        self.forge.remove_label(found, issue, user, label)
+        self.world.remove_label(found, issue, user, label)
         return Response(200, self._issue_labels(req, found, issue))
 
     # ---- comments and events ----------------------------------------------------
 
     def list_comments(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found = self._repo(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
+        issue = self.world.issue(found, int(number))
         since = req.since_arg()
         comments = [
             c for c in found.issue_comments(issue.number) if since is None or c.updated_at >= since
@@ -721,8 +721,8 @@ class GithubApi(Api):
 
     def create_comment(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found, user = self._writable(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
-        comment = self.forge.create_comment(
+        issue = self.world.issue(found, int(number))
+        comment = self.world.create_comment(
             found, issue, user, req.body_str("body", required=True) or ""
         )
         data = self.comment_json(req, found, comment)
@@ -730,7 +730,7 @@ class GithubApi(Api):
 
     def list_events(self, req: Request, owner: str, repo: str, number: str) -> Response:
         found = self._repo(req, owner, repo)
-        issue = self.forge.issue(found, int(number))
+        issue = self.world.issue(found, int(number))
         items = [self.event_json(req, found, e) for e in found.issue_events(issue.number)]
         return paginate(req, items, size_param="per_page", default=30, maximum=100)
 
@@ -742,10 +742,10 @@ class GithubApi(Api):
         file = found.files.get(path)
         if file is not None:
             return Response(200, self.file_json(req, found, file, with_content=True))
-        if not self.forge.is_directory(found, path):
-            raise NotFound("Not Found")
+        if not self.world.is_directory(found, path):
+            raise Missing("Not Found")
         entries = []
-        for entry_path, entry in self.forge.listing(found, path):
+        for entry_path, entry in self.world.listing(found, path):
             if entry is None:
                 tree_sha = _tree_sha(found, entry_path)
                 entries.append(self._entry(req, found, "dir", entry_path, tree_sha, 0))
@@ -759,8 +759,8 @@ class GithubApi(Api):
         self._check_branch(req, found)
         content = _decode(req.body_str("content", required=True) or "")
         existed = path in found.files
-        commit = self.forge.commit(
-            found, user, message, [FileChange(path, content, req.body_str("sha"))]
+        commit = self.world.commit(
+            found, user, message, [FileEdit(path, content, req.body_str("sha"))]
         )
         data = {
             "content": self.file_json(req, found, found.files[path], with_content=False),
@@ -773,15 +773,15 @@ class GithubApi(Api):
         message = req.body_str("message", required=True) or ""
         sha = req.body_str("sha", required=True)
         self._check_branch(req, found)
-        commit = self.forge.commit(
-            found, user, message, [FileChange(path, None, sha, must_exist=True)]
+        commit = self.world.commit(
+            found, user, message, [FileEdit(path, None, sha, must_exist=True)]
         )
         return Response(200, {"content": None, "commit": self.commit_json(req, found, commit)})
 
     def _check_branch(self, req: Request, repo: Repo) -> None:
         branch = req.body_str("branch")
         if branch not in (None, repo.default_branch):
-            raise NotFound(f"Branch {branch} not found")
+            raise Missing(f"Branch {branch} not found")
 
 
 def _decode(content: str) -> bytes:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from tracker.sandbox.state import Comment, Forge, Invalid, Repo, User
+from tracker.sandbox.state import Account, Invalid, Repo, StoredComment, World
 
 JSON = Any
 
@@ -21,7 +21,7 @@ class Request:
     query: dict[str, str]
     body: JSON
     base: str  # "http://host:port", as the client addressed us
-    user: User | None = None
+    user: Account | None = None
 
     def int_arg(self, name: str, default: int) -> int:
         value = self.query.get(name, "")
@@ -148,47 +148,47 @@ def paginate(
 
 
 class Api:
-    """One API face of the forge: a URL prefix, its routes and its error format."""
+    """One API face of the world: a URL prefix, its routes and its error format."""
 
     prefix = ""
 
-    def __init__(self, forge: Forge) -> None:
-        self.forge = forge
+    def __init__(self, world: World) -> None:
+        self.world = world
         self.router = Router()
 
     def handle(self, req: Request, token: str | None) -> Response:
         raise NotImplementedError
 
-    def comment_json(self, req: Request, repo: Repo, comment: Comment) -> dict[str, JSON]:
+    def comment_json(self, req: Request, repo: Repo, comment: StoredComment) -> dict[str, JSON]:
         raise NotImplementedError
 
     # Shared by both faces: the same semantics, each API's own JSON.
 
     def _repo(self, req: Request, owner: str, repo: str) -> Repo:
-        return self.forge.repo(owner, repo, req.user)
+        return self.world.repo(owner, repo, req.user)
 
-    def _writable(self, req: Request, owner: str, repo: str) -> tuple[Repo, User]:
+    def _writable(self, req: Request, owner: str, repo: str) -> tuple[Repo, Account]:
         found = self._repo(req, owner, repo)
-        return found, self.forge.require_write(found, req.user)
+        return found, self.world.require_write(found, req.user)
 
     def get_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
         found = self._repo(req, owner, repo)
-        return Response(200, self.comment_json(req, found, self.forge.comment(found, int(id))))
+        return Response(200, self.comment_json(req, found, self.world.comment(found, int(id))))
 
     def edit_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
         found, _ = self._writable(req, owner, repo)
-        comment = self.forge.comment(found, int(id))
-        self.forge.edit_comment(found, comment, req.body_str("body", required=True) or "")
+        comment = self.world.comment(found, int(id))
+        self.world.edit_comment(found, comment, req.body_str("body", required=True) or "")
         return Response(200, self.comment_json(req, found, comment))
 
     def delete_comment(self, req: Request, owner: str, repo: str, id: str) -> Response:
         found, _ = self._writable(req, owner, repo)
-        self.forge.delete_comment(found, self.forge.comment(found, int(id)))
+        self.world.delete_comment(found, self.world.comment(found, int(id)))
         return Response(204)
 
-    def user_for(self, token: str | None) -> tuple[bool, User | None]:
+    def user_for(self, token: str | None) -> tuple[bool, Account | None]:
         """Return (token accepted, user); no token is accepted as anonymous."""
         if token is None:
             return True, None
-        user = self.forge.user_by_token(token)
+        user = self.world.user_by_token(token)
         return user is not None, user

@@ -1,8 +1,8 @@
 """The sandbox's seed file: users, repositories and their contents, validated.
 
 A seed is YAML or JSON (JSON is read as YAML). Every mistake is reported in
-Chinese with the file, line and field; `build_forge` turns a valid seed into a
-`Forge`, keeping the timestamps the seed gives.
+Chinese with the file, line and field; `build_world` turns a valid seed into a
+`World`, keeping the timestamps the seed gives.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from tracker.errors import InputError
 from tracker.sandbox.state import (
     BEIJING,
     HEX_COLOR,
-    Comment,
     Event,
-    FileChange,
-    Forge,
-    Issue,
-    Label,
+    FileEdit,
     Settings,
+    StoredComment,
+    StoredIssue,
+    StoredLabel,
     Team,
+    World,
     utc_now,
 )
 from tracker.validation import LocatedError, Strict, validate_yaml
@@ -187,24 +187,24 @@ def load_seed(path: Path) -> Seed:
     return parse_seed(text, str(path))
 
 
-def build_forge(seed: Seed) -> Forge:
-    """Create a forge holding everything the seed describes."""
+def build_world(seed: Seed) -> World:
+    """Create a world holding everything the seed describes."""
     s = seed.settings
-    forge = Forge(Settings(s.github_rate_limit, s.gitea_default_limit, s.gitea_max_limit))
+    world = World(Settings(s.github_rate_limit, s.gitea_default_limit, s.gitea_max_limit))
     for u in seed.users:
-        forge.add_user(u.login, u.token, u.type, u.name, u.email)
+        world.add_user(u.login, u.token, u.type, u.name, u.email)
     for t in seed.teams:
         org, name = t.name.split("/", 1)
-        forge.teams[t.name.casefold()] = Team(forge.next_id("team"), org, name, list(t.members))
+        world.teams[t.name.casefold()] = Team(world.next_id("team"), org, name, list(t.members))
         for login in t.members:
-            forge.ensure_user(login)
+            world.ensure_user(login)
     for r in seed.repos:
-        repo = forge.add_repo(r.name, r.private, r.writers, r.description, r.default_branch)
+        repo = world.add_repo(r.name, r.private, r.writers, r.description, r.default_branch)
         for login in r.writers or []:
-            forge.ensure_user(login)
+            world.ensure_user(login)
         for sl in r.labels:
-            label = Label(
-                forge.next_id("label"), sl.name, sl.color.lstrip("#").lower(), sl.description
+            label = StoredLabel(
+                world.next_id("label"), sl.name, sl.color.lstrip("#").lower(), sl.description
             )
             repo.labels[label.id] = label
         numbers = [i.number for i in r.issues if i.number is not None]
@@ -214,22 +214,22 @@ def build_forge(seed: Seed) -> Forge:
             if number is None:
                 number = next_number
                 next_number += 1
-            _seed_issue(forge, repo.full_name, number, si)
+            _seed_issue(world, repo.full_name, number, si)
         if r.files:
             author = (
-                forge.user(seed.users[0].login) if seed.users else forge.ensure_user(repo.owner)
+                world.user(seed.users[0].login) if seed.users else world.ensure_user(repo.owner)
             )
             assert author is not None
-            forge.commit(
+            world.commit(
                 repo,
                 author,
                 "初始文件",
                 [
-                    FileChange(path, text.encode("utf-8"), None, create_only=True)
+                    FileEdit(path, text.encode("utf-8"), None, create_only=True)
                     for path, text in sorted(r.files.items())
                 ],
             )
-    return forge
+    return world
 
 
 def _aware(moment: datetime | None, default: datetime) -> datetime:
@@ -240,14 +240,14 @@ def _aware(moment: datetime | None, default: datetime) -> datetime:
     return moment.astimezone(default.tzinfo).replace(microsecond=0)
 
 
-def _seed_issue(forge: Forge, full_name: str, number: int, si: SeedIssue) -> None:
-    repo = forge.repos[full_name.casefold()]
+def _seed_issue(world: World, full_name: str, number: int, si: SeedIssue) -> None:
+    repo = world.repos[full_name.casefold()]
     now = utc_now()
-    author = forge.ensure_user(si.user)
+    author = world.ensure_user(si.user)
     created = _aware(si.created_at, now)
     closed = _aware(si.closed_at, created) if si.state == "closed" else None
-    issue = Issue(
-        forge.next_id("issue"),
+    issue = StoredIssue(
+        world.next_id("issue"),
         number,
         si.title,
         si.body,
@@ -266,7 +266,7 @@ def _seed_issue(forge: Forge, full_name: str, number: int, si: SeedIssue) -> Non
         issue.labels.append(label.id)
         repo.events.append(
             Event(
-                forge.next_id("comment"),
+                world.next_id("comment"),
                 number,
                 "labeled",
                 author.login,
@@ -277,11 +277,11 @@ def _seed_issue(forge: Forge, full_name: str, number: int, si: SeedIssue) -> Non
             )
         )
     for login in si.assignees:
-        assignee = forge.ensure_user(login)
+        assignee = world.ensure_user(login)
         issue.assignees.append(assignee.login)
         repo.events.append(
             Event(
-                forge.next_id("comment"),
+                world.next_id("comment"),
                 number,
                 "assigned",
                 author.login,
@@ -290,13 +290,13 @@ def _seed_issue(forge: Forge, full_name: str, number: int, si: SeedIssue) -> Non
             )
         )
     if closed is not None:
-        repo.events.append(Event(forge.next_id("comment"), number, "closed", author.login, closed))
+        repo.events.append(Event(world.next_id("comment"), number, "closed", author.login, closed))
     for sc in si.comments:
-        commenter = forge.ensure_user(sc.user)
+        commenter = world.ensure_user(sc.user)
         c_created = _aware(sc.created_at, created)
         c_updated = _aware(sc.updated_at, c_created)
-        comment = Comment(
-            forge.next_id("comment"), number, commenter.login, sc.body, c_created, c_updated
+        comment = StoredComment(
+            world.next_id("comment"), number, commenter.login, sc.body, c_created, c_updated
         )
         repo.comments[comment.id] = comment
         latest = max(latest, c_updated)
@@ -309,7 +309,7 @@ __all__ = [
     "DEFAULT_BOT_TOKEN",
     "DEFAULT_REPO",
     "Seed",
-    "build_forge",
+    "build_world",
     "default_seed",
     "load_seed",
     "parse_seed",

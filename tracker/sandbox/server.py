@@ -2,7 +2,7 @@
 
 The standard library's ThreadingHTTPServer is enough here: the sandbox serves
 one developer, a test or a demo, and needs no dependency to install on an
-intranet machine. Every API request is handled under the forge's lock, so
+intranet machine. Every API request is handled under the world's lock, so
 requests from several threads see a consistent state.
 """
 
@@ -23,8 +23,8 @@ from tracker.sandbox.gitea_api import GiteaApi
 from tracker.sandbox.gitea_api import stamp as gitea_stamp
 from tracker.sandbox.github_api import GithubApi
 from tracker.sandbox.routing import JSON, Api, Request, Response
-from tracker.sandbox.seed import Seed, build_forge, default_seed, load_seed
-from tracker.sandbox.state import Forge
+from tracker.sandbox.seed import Seed, build_world, default_seed, load_seed
+from tracker.sandbox.state import World
 
 CONTROL = "/_sandbox"
 # Query parameters that may carry a token (Gitea still accepts them); never logged.
@@ -90,17 +90,17 @@ class SandboxServer(ThreadingHTTPServer):
     def __init__(
         self,
         address: tuple[str, int],
-        forge: Forge,
+        world: World,
         faults: Faults,
         log: RequestLog,
         on_request: Callable[[dict[str, JSON]], None] | None = None,
     ) -> None:
         super().__init__(address, Handler)
-        self.forge = forge
+        self.world = world
         self.faults = faults
         self.log = log
         self.on_request = on_request
-        self.apis: list[Api] = [GiteaApi(forge), GithubApi(forge)]
+        self.apis: list[Api] = [GiteaApi(world), GithubApi(world)]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up mid-answer is no error of ours; anything else is reported."""
@@ -169,12 +169,12 @@ class Handler(BaseHTTPRequestHandler):
             if status == 429:
                 response.headers["Retry-After"] = str(self.server.faults.retry_after)
             if isinstance(api, GithubApi):
-                with self.server.forge.lock:
+                with self.server.world.lock:
                     response.headers.update(api.rate_headers(api.user_for(self._token())[1]))
         elif malformed:
             response = Response(400, {"message": "Problems parsing JSON"})
         else:
-            with self.server.forge.lock:
+            with self.server.world.lock:
                 response = api.handle(req, self._token())
         # Recorded before the answer goes out: once a client has its answer, the log holds the
         # request, so a test that clears the log afterwards sees exactly what followed.
@@ -202,8 +202,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.log.clear()
                 return Response(204)
         if req.path == CONTROL + "/state" and req.method == "GET":
-            with self.server.forge.lock:
-                return Response(200, dump_state(self.server.forge))
+            with self.server.world.lock:
+                return Response(200, dump_state(self.server.world))
         return Response(404, {"message": "Not Found"})
 
     def _send(self, response: Response) -> None:
@@ -221,10 +221,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
-def dump_state(forge: Forge) -> dict[str, JSON]:
+def dump_state(world: World) -> dict[str, JSON]:
     """Return every repository's labels, issues, comments and files as plain JSON."""
     repos = {}
-    for repo in forge.repos.values():
+    for repo in world.repos.values():
         issues = []
         for issue in sorted(repo.issues.values(), key=lambda i: i.number):
             issues.append(
@@ -273,7 +273,7 @@ def dump_state(forge: Forge) -> dict[str, JSON]:
         }
     users = [
         {"login": u.login, "type": u.type, "has_token": u.token is not None}
-        for u in forge.users.values()
+        for u in world.users.values()
     ]
     return {"users": users, "repos": repos}
 
@@ -307,7 +307,7 @@ class Sandbox:
         if isinstance(seed, str | Path):
             seed = load_seed(Path(seed))
         self.seed = seed or default_seed()
-        self.forge = build_forge(self.seed)
+        self.world = build_world(self.seed)
         self.log = RequestLog(record_bodies)
         self._faults = Faults(faults, fault_seed, retry_after)
         self._address = (host, port)
@@ -324,7 +324,7 @@ class Sandbox:
     def start(self) -> Sandbox:
         """Bind the port and serve in a background thread."""
         self._server = SandboxServer(
-            self._address, self.forge, self._faults, self.log, self._on_request
+            self._address, self.world, self._faults, self.log, self._on_request
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="zzxt-sandbox", daemon=True

@@ -1,11 +1,11 @@
 """The sandbox forge's in-memory model, shared by its Gitea and GitHub faces.
 
-One `Forge` holds users, repositories, labels, issues (pull requests are
+One `World` holds users, repositories, labels, issues (pull requests are
 issues with `is_pull`), comments, issue events and files. Both APIs read and
 change the same objects, so a label created through Gitea is visible by name
 through GitHub at once. Methods here know nothing about HTTP: they raise
-`ForgeError` subclasses that each API turns into its own status and JSON.
-Callers hold `Forge.lock` around every request.
+`Refusal` subclasses that each API turns into its own status and JSON.
+Callers hold `World.lock` around every request.
 """
 
 from __future__ import annotations
@@ -31,61 +31,61 @@ def blob_sha(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(content) + content).hexdigest()
 
 
-class ForgeError(Exception):
-    """A request the forge refuses; each API maps it to its own answer."""
+class Refusal(Exception):
+    """A request the world refuses; each API maps it to its own answer."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class NotFound(ForgeError):
+class Missing(Refusal):
     pass
 
 
-class Forbidden(ForgeError):
+class Forbidden(Refusal):
     pass
 
 
-class Unauthenticated(ForgeError):
+class Unauthenticated(Refusal):
     pass
 
 
-class AlreadyExists(ForgeError):
+class AlreadyExists(Refusal):
     def __init__(self, resource: str, field_name: str, message: str) -> None:
         super().__init__(message)
         self.resource = resource
         self.field = field_name
 
 
-class Invalid(ForgeError):
+class Invalid(Refusal):
     def __init__(self, resource: str, field_name: str, message: str) -> None:
         super().__init__(message)
         self.resource = resource
         self.field = field_name
 
 
-class ShaMissing(ForgeError):
+class ShaMissing(Refusal):
     """An existing file was written without the sha of its current version."""
 
 
-class ShaMismatch(ForgeError):
+class ShaMismatch(Refusal):
     """The sha given is not the sha of the file's current version."""
 
 
 @dataclass
-class User:
+class Account:
     id: int
     login: str
     token: str | None = None
-    type: str = "User"  # "User", "Bot" or "Organization"
+    type: str = "User"  # "Account", "Bot" or "Organization"
     name: str = ""
     email: str = ""
     created_at: datetime = field(default_factory=utc_now)
 
 
 @dataclass
-class Label:
+class StoredLabel:
     id: int
     name: str
     color: str  # six hex digits, lower case, no "#"
@@ -93,7 +93,7 @@ class Label:
 
 
 @dataclass
-class Comment:
+class StoredComment:
     id: int
     issue_number: int
     user: str
@@ -122,7 +122,7 @@ class Event:
 
 
 @dataclass
-class Issue:
+class StoredIssue:
     id: int
     number: int
     title: str
@@ -159,7 +159,7 @@ class File:
 
 
 @dataclass
-class FileChange:
+class FileEdit:
     """One file of a commit: `content` None deletes it; `sha` None means "no sha given"."""
 
     path: str
@@ -180,9 +180,9 @@ class Repo:
     description: str = ""
     default_branch: str = "main"
     writers: list[str] | None = None
-    labels: dict[int, Label] = field(default_factory=dict)
-    issues: dict[int, Issue] = field(default_factory=dict)
-    comments: dict[int, Comment] = field(default_factory=dict)
+    labels: dict[int, StoredLabel] = field(default_factory=dict)
+    issues: dict[int, StoredIssue] = field(default_factory=dict)
+    comments: dict[int, StoredComment] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     files: dict[str, File] = field(default_factory=dict)
     commits: list[Commit] = field(default_factory=list)
@@ -191,12 +191,12 @@ class Repo:
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
 
-    def label_by_name(self, name: str) -> Label | None:
+    def label_by_name(self, name: str) -> StoredLabel | None:
         # Both forges compare label names without regard to case.
         folded = name.casefold()
         return next((lb for lb in self.labels.values() if lb.name.casefold() == folded), None)
 
-    def issue_comments(self, number: int) -> list[Comment]:
+    def issue_comments(self, number: int) -> list[StoredComment]:
         return [c for c in self.comments.values() if c.issue_number == number]
 
     def issue_events(self, number: int) -> list[Event]:
@@ -221,14 +221,14 @@ class Team:
     members: list[str]
 
 
-class Forge:
+class World:
     """All users and repositories of one sandbox, with the operations both APIs share."""
 
     def __init__(self, settings: Settings | None = None, clock: Callable[[], datetime] = utc_now):
         self.settings = settings or Settings()
         self.clock = clock
         self.lock = threading.RLock()
-        self.users: dict[str, User] = {}
+        self.users: dict[str, Account] = {}
         self.repos: dict[str, Repo] = {}
         self.teams: dict[str, Team] = {}  # by "org/name", casefolded
         self._ids: dict[str, int] = {}
@@ -246,21 +246,21 @@ class Forge:
         type: str = "User",
         name: str = "",
         email: str = "",
-    ) -> User:
+    ) -> Account:
         existing = self.user(login)
         if existing is not None:
             return existing
-        user = User(self.next_id("user"), login, token, type, name, email, self.clock())
+        user = Account(self.next_id("user"), login, token, type, name, email, self.clock())
         self.users[login.casefold()] = user
         return user
 
-    def user(self, login: str) -> User | None:
+    def user(self, login: str) -> Account | None:
         return self.users.get(login.casefold())
 
-    def user_by_token(self, token: str) -> User | None:
+    def user_by_token(self, token: str) -> Account | None:
         return next((u for u in self.users.values() if u.token == token), None)
 
-    def ensure_user(self, login: str) -> User:
+    def ensure_user(self, login: str) -> Account:
         """Return the user, creating an ordinary user without a token if unknown."""
         return self.user(login) or self.add_user(login)
 
@@ -292,26 +292,26 @@ class Forge:
         self.repos[full_name.casefold()] = repo
         return repo
 
-    def repo(self, owner: str, name: str, viewer: User | None) -> Repo:
+    def repo(self, owner: str, name: str, viewer: Account | None) -> Repo:
         """Return a repository the viewer may read; private ones are 404 to anonymous callers."""
         repo = self.repos.get(f"{owner}/{name}".casefold())
         if repo is None or (repo.private and viewer is None):
-            raise NotFound("Not Found")
+            raise Missing("Not Found")
         return repo
 
-    def can_write(self, repo: Repo, user: User | None) -> bool:
+    def can_write(self, repo: Repo, user: Account | None) -> bool:
         if user is None or user.token is None:
             return False
         return repo.writers is None or user.login.casefold() in {w.casefold() for w in repo.writers}
 
-    def require_write(self, repo: Repo, user: User | None) -> User:
+    def require_write(self, repo: Repo, user: Account | None) -> Account:
         if user is None:
             raise Unauthenticated("Requires authentication")
         if not self.can_write(repo, user):
             raise Forbidden(f"{user.login} has no write access to {repo.full_name}")
         return user
 
-    def touch(self, repo: Repo, issue: Issue | None = None) -> datetime:
+    def touch(self, repo: Repo, issue: StoredIssue | None = None) -> datetime:
         now = self.clock()
         repo.updated_at = now
         if issue is not None:
@@ -320,31 +320,31 @@ class Forge:
 
     # ---- labels ------------------------------------------------------------
 
-    def create_label(self, repo: Repo, name: str, color: str, description: str = "") -> Label:
+    def create_label(self, repo: Repo, name: str, color: str, description: str = "") -> StoredLabel:
         name = name.strip()
         if not name:
             raise Invalid("Label", "name", "name is empty")
         if repo.label_by_name(name) is not None:
             raise AlreadyExists("Label", "name", f"label {name!r} already exists")
-        label = Label(self.next_id("label"), name, _color(color), description)
+        label = StoredLabel(self.next_id("label"), name, _color(color), description)
         repo.labels[label.id] = label
         self.touch(repo)
         return label
 
-    def label(self, repo: Repo, *, name: str | None = None, id: int | None = None) -> Label:
+    def label(self, repo: Repo, *, name: str | None = None, id: int | None = None) -> StoredLabel:
         found = repo.label_by_name(name) if name is not None else repo.labels.get(id or 0)
         if found is None:
-            raise NotFound("Label not found")
+            raise Missing("Label not found")
         return found
 
     def edit_label(
         self,
         repo: Repo,
-        label: Label,
+        label: StoredLabel,
         name: str | None = None,
         color: str | None = None,
         description: str | None = None,
-    ) -> Label:
+    ) -> StoredLabel:
         if name is not None and name.strip() != label.name:
             other = repo.label_by_name(name.strip())
             if other is not None and other.id != label.id:
@@ -359,7 +359,7 @@ class Forge:
         self.touch(repo)
         return label
 
-    def delete_label(self, repo: Repo, label: Label) -> None:
+    def delete_label(self, repo: Repo, label: StoredLabel) -> None:
         del repo.labels[label.id]
         for issue in repo.issues.values():
             if label.id in issue.labels:
@@ -368,27 +368,27 @@ class Forge:
 
     # ---- issues --------------------------------------------------------------
 
-    def issue(self, repo: Repo, number: int) -> Issue:
+    def issue(self, repo: Repo, number: int) -> StoredIssue:
         found = repo.issues.get(number)
         if found is None:
-            raise NotFound("Not Found")
+            raise Missing("Not Found")
         return found
 
     def create_issue(
         self,
         repo: Repo,
-        author: User,
+        author: Account,
         title: str,
         body: str = "",
-        labels: Iterable[Label] = (),
+        labels: Iterable[StoredLabel] = (),
         assignees: Iterable[str] = (),
         closed: bool = False,
-    ) -> Issue:
+    ) -> StoredIssue:
         if not title.strip():
             raise Invalid("Issue", "title", "title is empty")
         assignees = [self._existing_user(login).login for login in assignees]
         now = self.clock()
-        issue = Issue(
+        issue = StoredIssue(
             self.next_id("issue"), repo.next_number(), title, body, author.login, now, now
         )
         repo.issues[issue.number] = issue
@@ -402,12 +402,12 @@ class Forge:
     def edit_issue(
         self,
         repo: Repo,
-        issue: Issue,
-        actor: User,
+        issue: StoredIssue,
+        actor: Account,
         title: str | None = None,
         body: str | None = None,
         state: str | None = None,
-    ) -> Issue:
+    ) -> StoredIssue:
         if title is not None:
             if not title.strip():
                 raise Invalid("Issue", "title", "title is empty")
@@ -421,7 +421,7 @@ class Forge:
         self.touch(repo, issue)
         return issue
 
-    def set_state(self, repo: Repo, issue: Issue, actor: User, state: str) -> None:
+    def set_state(self, repo: Repo, issue: StoredIssue, actor: Account, state: str) -> None:
         if state == issue.state:
             return
         now = self.touch(repo, issue)
@@ -429,25 +429,31 @@ class Forge:
         issue.closed_at = now if state == "closed" else None
         self._event(repo, issue, actor, "closed" if state == "closed" else "reopened", now)
 
-    def pin(self, repo: Repo, issue: Issue) -> None:
+    def pin(self, repo: Repo, issue: StoredIssue) -> None:
         if issue.pin_order == 0:
             issue.pin_order = max((i.pin_order for i in repo.issues.values()), default=0) + 1
             self.touch(repo, issue)
 
-    def add_labels(self, repo: Repo, issue: Issue, actor: User, labels: list[Label]) -> None:
+    def add_labels(
+        self, repo: Repo, issue: StoredIssue, actor: Account, labels: list[StoredLabel]
+    ) -> None:
         now = self.touch(repo, issue)
         for label in labels:
             if label.id not in issue.labels:
                 issue.labels.append(label.id)
                 self._event(repo, issue, actor, "labeled", now, label=label)
 
-    def remove_label(self, repo: Repo, issue: Issue, actor: User, label: Label) -> None:
+    def remove_label(
+        self, repo: Repo, issue: StoredIssue, actor: Account, label: StoredLabel
+    ) -> None:
         if label.id in issue.labels:
             now = self.touch(repo, issue)
             issue.labels.remove(label.id)
             self._event(repo, issue, actor, "unlabeled", now, label=label)
 
-    def set_labels(self, repo: Repo, issue: Issue, actor: User, labels: list[Label]) -> None:
+    def set_labels(
+        self, repo: Repo, issue: StoredIssue, actor: Account, labels: list[StoredLabel]
+    ) -> None:
         wanted = {label.id for label in labels}
         for label_id in list(issue.labels):
             if label_id not in wanted:
@@ -455,7 +461,9 @@ class Forge:
         self.add_labels(repo, issue, actor, labels)
         self.touch(repo, issue)
 
-    def set_assignees(self, repo: Repo, issue: Issue, actor: User, logins: list[str]) -> None:
+    def set_assignees(
+        self, repo: Repo, issue: StoredIssue, actor: Account, logins: list[str]
+    ) -> None:
         users = [self._existing_user(login) for login in logins]
         wanted = {u.login for u in users}
         now = self.touch(repo, issue)
@@ -465,7 +473,9 @@ class Forge:
                 self._event(repo, issue, actor, "unassigned", now, assignee=login)
         self.add_assignees(repo, issue, actor, [u.login for u in users])
 
-    def add_assignees(self, repo: Repo, issue: Issue, actor: User, logins: list[str]) -> None:
+    def add_assignees(
+        self, repo: Repo, issue: StoredIssue, actor: Account, logins: list[str]
+    ) -> None:
         now = self.touch(repo, issue)
         for login in logins:
             user = self._existing_user(login)
@@ -473,7 +483,7 @@ class Forge:
                 issue.assignees.append(user.login)
                 self._event(repo, issue, actor, "assigned", now, assignee=user.login)
 
-    def _existing_user(self, login: str) -> User:
+    def _existing_user(self, login: str) -> Account:
         user = self.user(login)
         if user is None:
             raise Invalid("Issue", "assignees", f"user {login!r} does not exist")
@@ -482,11 +492,11 @@ class Forge:
     def _event(
         self,
         repo: Repo,
-        issue: Issue,
-        actor: User,
+        issue: StoredIssue,
+        actor: Account,
         kind: str,
         when: datetime,
-        label: Label | None = None,
+        label: StoredLabel | None = None,
         assignee: str = "",
     ) -> Event:
         event = Event(
@@ -505,41 +515,43 @@ class Forge:
 
     # ---- comments ------------------------------------------------------------
 
-    def comment(self, repo: Repo, comment_id: int) -> Comment:
+    def comment(self, repo: Repo, comment_id: int) -> StoredComment:
         found = repo.comments.get(comment_id)
         if found is None:
-            raise NotFound("Not Found")
+            raise Missing("Not Found")
         return found
 
-    def create_comment(self, repo: Repo, issue: Issue, author: User, body: str) -> Comment:
+    def create_comment(
+        self, repo: Repo, issue: StoredIssue, author: Account, body: str
+    ) -> StoredComment:
         if not body.strip():
             raise Invalid("IssueComment", "body", "body is empty")
         now = self.touch(repo, issue)
-        comment = Comment(self.next_id("comment"), issue.number, author.login, body, now, now)
+        comment = StoredComment(self.next_id("comment"), issue.number, author.login, body, now, now)
         repo.comments[comment.id] = comment
         return comment
 
-    def edit_comment(self, repo: Repo, comment: Comment, body: str) -> Comment:
+    def edit_comment(self, repo: Repo, comment: StoredComment, body: str) -> StoredComment:
         if not body.strip():
             raise Invalid("IssueComment", "body", "body is empty")
         comment.body = body
         comment.updated_at = self.touch(repo, repo.issues[comment.issue_number])
         return comment
 
-    def delete_comment(self, repo: Repo, comment: Comment) -> None:
+    def delete_comment(self, repo: Repo, comment: StoredComment) -> None:
         del repo.comments[comment.id]
         self.touch(repo, repo.issues[comment.issue_number])
 
     # ---- files ---------------------------------------------------------------
 
-    def commit(self, repo: Repo, author: User, message: str, changes: list[FileChange]) -> Commit:
+    def commit(self, repo: Repo, author: Account, message: str, changes: list[FileEdit]) -> Commit:
         """Apply all changes in one commit, or none of them if one is refused."""
         for change in changes:
             _check_path(change.path)
             current = repo.files.get(change.path)
             if current is None:
                 if change.content is None or change.must_exist:
-                    raise NotFound(f"file {change.path} does not exist")
+                    raise Missing(f"file {change.path} does not exist")
                 continue
             if change.create_only:
                 raise AlreadyExists("File", "path", f"file {change.path} already exists")
