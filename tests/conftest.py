@@ -6,13 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.support.paths import Invoke
 from tracker.cli import cli
 from tracker.policy import default_policy_text
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-
-Invoke = Callable[..., Result]
 
 
 @pytest.fixture(autouse=True)
@@ -49,18 +45,10 @@ def write_policy(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
-def shared_file(relative: str) -> Path:
-    """Return a file of ../shared, or skip the test with the reason."""
-    path = SHARED / relative
-    if not path.is_file():
-        pytest.skip(f"../shared/{relative} 不存在（仓库单独克隆时没有 shared 目录）")
-    return path
-
-
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the real knowledge-base site once per session, strict, as `make site` does."""
-    from tests.site_support import fetch_assets, mkdocs_build
+    from tests.support.site import fetch_assets, mkdocs_build
 
     fetch_assets()
     site = tmp_path_factory.mktemp("site") / "site"

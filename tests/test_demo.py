@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import ROOT, Invoke
-from tests.sandbox_support import forge_args
+from tests.support.paths import ROOT, Invoke
+from tests.support.sandbox import forge_args
 from tracker.sandbox import Sandbox, parse_seed
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Invoke
+from tests.support.paths import ROOT, Invoke
 from tracker.kb.entries import FaqError, load_entries, parse_entry
 from tracker.policy import load_policy
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT, Invoke
+from tests.support.paths import ROOT, Invoke
 from tracker.kb.entries import Entry, load_entries
 from tracker.kb.search import (
     FaqIndex,

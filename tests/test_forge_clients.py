@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import SHARED
-from tests.openapi_check import Checker
-from tests.sandbox_support import state
+from tests.support.sandbox import state
+from tests.support.specs import checker_for
 from tracker.errors import NotFound
 from tracker.forge import connect, resolve_settings
 from tracker.forge.model import Forge
@@ -66,5 +65,4 @@ def test_issue_operations(pair: tuple[Sandbox, Forge]) -> None:
     assert [i.number for i in client.list_issues("all")] == [1]
     assert client.list_issues("open") == []
 
-    if SHARED.is_dir():
-        assert Checker(SHARED).check_all(sb.requests()).problems == []
+    assert checker_for(client.kind).check_all(sb.requests()).problems == []

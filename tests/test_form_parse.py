@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.forge_bodies import gitea_body, github_body
+from tests.support.forge_bodies import gitea_body, github_body
 from tracker.policy import load_policy
 from tracker.templates.form_parse import Value, normalize_label, parse_body
 from tracker.templates.forms import Element, Form, build_forms

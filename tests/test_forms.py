@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ROOT, shared_file
+from tests.support.paths import ROOT
+from tests.support.specs import issue_config_schema, issue_forms_schema
 from tracker.forge.kinds import KIND_NAMES, forge_kind
 from tracker.policy import COMMON_FIELD_IDS, load_policy
 from tracker.templates.forms import render_templates
@@ -39,7 +39,7 @@ def _as_github(doc: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_forms_fit_the_issue_forms_schema(flavor: str) -> None:
-    schema = json.loads(shared_file("specs/github-issue-forms.schema.json").read_text("utf-8"))
+    schema = issue_forms_schema()
     docs = _rendered(flavor)
     assert sorted(docs) == sorted([*FORM_FILES, "config.yml"])
     for name in FORM_FILES:
@@ -48,7 +48,7 @@ def test_forms_fit_the_issue_forms_schema(flavor: str) -> None:
 
 @pytest.mark.parametrize("flavor", KIND_NAMES)
 def test_config_fits_the_chooser_schema(flavor: str) -> None:
-    schema = json.loads(shared_file("specs/github-issue-config.schema.json").read_text("utf-8"))
+    schema = issue_config_schema()
     config = _rendered(flavor)["config.yml"]
     jsonschema.validate(config, schema)
     assert config["blank_issues_enabled"] is False

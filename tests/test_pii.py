@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.pii_support import (
+from tests.support.pii import (
     REGIONS,
     UNIONPAY_PREFIXES,
     group,

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.sandbox_support import BOT, SEED_YAML, STAFF, VIEWER, auth, request_log, seed, state
+from tests.support.sandbox import BOT, SEED_YAML, STAFF, VIEWER, auth, request_log, seed, state
 from tracker.sandbox import Sandbox, Seed
 
 REPO1 = "/api/v1/repos/gdzz/support"

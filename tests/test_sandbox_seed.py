@@ -9,8 +9,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import ROOT
-from tests.sandbox_support import SEED_YAML, STAFF, auth, seed, state
+from tests.support.paths import ROOT
+from tests.support.sandbox import SEED_YAML, STAFF, auth, seed, state
 from tracker.errors import InputError
 from tracker.sandbox import (
     DEFAULT_ADMIN_TOKEN,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 from tracker.kb import site
 from tracker.kb.entries import Entry, FrontMatter, load_entries
 from tracker.policy import Policy, load_policy, parse_policy

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.site_support import ROOT, SHIM
+from tests.support.site import ROOT, SHIM
 from tracker.kb.entries import Entry, load_entries
 from tracker.policy import Policy, load_policy
 

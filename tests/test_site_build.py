@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.site_support import ROOT, SHIM, mkdocs_build, small_site
+from tests.support.site import ROOT, SHIM, mkdocs_build, small_site
 from tracker.kb.entries import Entry, load_entries
 from tracker.policy import load_policy
 

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Invoke
-from tests.sandbox_support import forge_args, state
+from tests.support.paths import Invoke
+from tests.support.sandbox import forge_args, state
+from tests.support.specs import checker_for
 from tracker.bots.dashboard import DASHBOARD_MARK
 from tracker.bots.sla_run import ESCALATION_MARK
 from tracker.sandbox import Sandbox, parse_seed
@@ -303,11 +304,7 @@ def test_faults_then_clean_rerun_converges_without_duplicate_comments(
 def test_requests_fit_the_official_descriptions(
     invoke: Invoke, forge: str, policy_file: Path
 ) -> None:
-    from tests.conftest import SHARED
-    from tests.openapi_check import Checker
-
-    if not SHARED.is_dir():
-        pytest.skip("../shared 不存在：无法对照官方 API 描述检查请求")
+    checker = checker_for(forge)
     sb = start(forge, invoke, policy_file, record_bodies=True)
     try:
         for now in (
@@ -316,7 +313,7 @@ def test_requests_fit_the_official_descriptions(
             "2025-10-13T12:00:00+08:00",
         ):
             assert check(invoke, sb, forge, policy_file, now, "--apply").exit_code == 0
-        report = Checker(SHARED).check_all(sb.requests())
+        report = checker.check_all(sb.requests())
         assert report.checked > 10
         assert report.problems == []
     finally:
@@ -410,11 +407,7 @@ def test_responder_team_limits_who_answers(
         result = by_number(check(invoke, sb, forge, policy, "2025-10-13T12:00:00+08:00", "--json"))
         # staff1 is not in the team: the comment of 10-13 is no answer.
         assert result[1]["state"] == "overdue" and result[1]["responder"] is None
-        from tests.conftest import SHARED
-        from tests.openapi_check import Checker
-
-        if SHARED.is_dir():
-            team_calls = [r for r in sb.requests() if "/teams" in r["path"]]
-            assert team_calls and Checker(SHARED).check_all(team_calls).problems == []
+        team_calls = [r for r in sb.requests() if "/teams" in r["path"]]
+        assert team_calls and checker_for(forge).check_all(team_calls).problems == []
     finally:
         sb.stop()

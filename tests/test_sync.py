@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED, Invoke
-from tests.openapi_check import Checker
-from tests.sandbox_support import forge_args, state
+from tests.support.paths import Invoke
+from tests.support.sandbox import forge_args, state
+from tests.support.specs import checker_for
 from tracker.forge.kinds import forge_kind
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed
@@ -285,10 +285,9 @@ def test_faults_then_clean_rerun_converges(invoke: Invoke, forge: str) -> None:
 def test_client_requests_fit_the_official_descriptions(
     invoke: Invoke, sandbox: Sandbox, forge: str
 ) -> None:
-    if not SHARED.is_dir():
-        pytest.skip("../shared 不存在：无法对照官方 API 描述检查请求")
+    checker = checker_for(forge)
     assert sync(invoke, sandbox, forge, "--apply", "--prune").exit_code == 0
-    report = Checker(SHARED).check_all(sandbox.requests())
+    report = checker.check_all(sandbox.requests())
     assert report.checked > 10
     assert report.problems == []
 

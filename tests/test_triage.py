@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, Invoke
-from tests.forge_bodies import github_body
-from tests.pii_support import make_id
-from tests.sandbox_support import forge_args
+from tests.support.forge_bodies import github_body
+from tests.support.paths import ROOT, Invoke
+from tests.support.pii import make_id
+from tests.support.sandbox import forge_args
 from tracker.bots.triage import MARKS
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 from tracker.forge.kinds import KIND_NAMES, forge_kind
 from tracker.templates.generated import stale_files
 from tracker.templates.workflows import render_workflows

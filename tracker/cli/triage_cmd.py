@@ -66,7 +66,7 @@ def triage(
     \b
     示例：
       zzxt triage --forge gitea --url https://gitea.example.cn --repo gdzz/support --issue 12 --apply
-      zzxt triage --title "广州市-义务教育-应用类问题：忘记密码" --body-file 正文.md --json
+      zzxt triage --title "甲市-义务教育-应用类问题：忘记密码" --body-file 正文.md --json
     """
     rules = state.rules()
     index = _faq_index(rules.policy, faq_dir)

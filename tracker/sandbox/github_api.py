@@ -490,8 +490,33 @@ class GithubApi(Api):
     def get_user(self, req: Request) -> Response:
         if req.user is None:
             raise Unauthenticated("Requires authentication")
-        data = self.user_json(req, req.user.login)
-        data |= {"name": req.user.name or None, "email": req.user.email or None}
+        user = req.user
+        owned = [r for r in self.world.repos.values() if r.owner.casefold() == user.login.casefold()]
+        private = sum(r.private for r in owned)
+        # The authenticated user's own view: GitHub's `private-user` shape.
+        data = self.user_json(req, user.login) | {
+            "user_view_type": "private",
+            "name": user.name or None,
+            "email": user.email or None,
+            "company": None,
+            "blog": "",
+            "location": None,
+            "hireable": None,
+            "bio": None,
+            "twitter_username": None,
+            "public_repos": len(owned) - private,
+            "public_gists": 0,
+            "followers": 0,
+            "following": 0,
+            "created_at": stamp(user.created_at),
+            "updated_at": stamp(user.created_at),
+            "private_gists": 0,
+            "total_private_repos": private,
+            "owned_private_repos": private,
+            "disk_usage": 0,
+            "collaborators": 0,
+            "two_factor_authentication": False,
+        }
         return Response(200, data)
 
     def get_rate_limit(self, req: Request) -> Response:

@@ -78,7 +78,7 @@ class Account:
     id: int
     login: str
     token: str | None = None
-    type: str = "User"  # "Account", "Bot" or "Organization"
+    type: str = "User"  # "User", "Bot" or "Organization"
     name: str = ""
     email: str = ""
     created_at: datetime = field(default_factory=utc_now)
