@@ -491,7 +491,9 @@ class GithubApi(Api):
         if req.user is None:
             raise Unauthenticated("Requires authentication")
         user = req.user
-        owned = [r for r in self.world.repos.values() if r.owner.casefold() == user.login.casefold()]
+        owned = [
+            r for r in self.world.repos.values() if r.owner.casefold() == user.login.casefold()
+        ]
         private = sum(r.private for r in owned)
         # The authenticated user's own view: GitHub's `private-user` shape.
         data = self.user_json(req, user.login) | {
