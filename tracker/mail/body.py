@@ -77,11 +77,18 @@ def _quote_start(lines: list[str], i: int) -> int | None:
 def split_quote(text: str) -> Body:
     """Separate the sender's own text from what it quotes, forwards and signs off with."""
     lines = normalize_text(text).split("\n")
+    own, quote_at = _own_lines(lines)
+    quoted = _forwarded_text(lines[quote_at:]) if quote_at is not None else ""
+    return Body(tidy("\n".join(own)), quoted)
+
+
+def _own_lines(lines: list[str], first: int = 0) -> tuple[list[str], int | None]:
+    """Return the lines before any quote or signature (from line `first` on), and the quote's start."""
     cut = len(lines)
     quote_at: int | None = None
-    for i in range(len(lines)):
+    for i in range(first, len(lines)):
         start = _quote_start(lines, i)
-        if start is not None:
+        if start is not None and start >= first:
             quote_at = start
             cut = min(cut, start)
             break
@@ -92,8 +99,7 @@ def split_quote(text: str) -> Body:
         for line in lines[:cut]
         if not line.lstrip().startswith((">", "＞")) and not _CLIENT_TAG.match(line)
     ]
-    quoted = _forwarded_text(lines[quote_at:]) if quote_at is not None else ""
-    return Body(tidy("\n".join(own)), quoted)
+    return own, quote_at
 
 
 def _forwarded_text(lines: list[str]) -> str:
@@ -108,7 +114,9 @@ def _forwarded_text(lines: list[str]) -> str:
         while rest and (_HEADER_NEXT.match(rest[0]) or _WROTE.search(rest[0])):
             rest = rest[1:]
     unquoted = [re.sub(r"^\s*(?:[>＞]\s?)+", "", line) for line in rest]
-    return split_quote("\n".join(unquoted)).own
+    # Only the first quoted message counts; whatever it quotes in turn is cut off.
+    own, _ = _own_lines(unquoted, first=1) if unquoted else ([], None)
+    return tidy("\n".join(own))
 
 
 def tidy(text: str) -> str:

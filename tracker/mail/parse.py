@@ -210,6 +210,8 @@ def _walk(message: Message, depth: int = 0) -> list[Message]:
     """Return every leaf part, not descending into attached messages (message/rfc822)."""
     if depth > 20:
         return []
+    if content_type(message) == "message/rfc822" and depth:
+        return [message]  # a mail forwarded as an attachment stays one attachment
     if message.is_multipart():
         payload = message.get_payload()
         if isinstance(payload, list):
@@ -219,6 +221,8 @@ def _walk(message: Message, depth: int = 0) -> list[Message]:
 
 
 def _is_attachment(part: Message) -> bool:
+    if content_type(part) == "message/rfc822":
+        return True
     disposition = (raw_header(part, "content-disposition") or "").strip().lower()
     if disposition.startswith("attachment"):
         return True
@@ -308,7 +312,7 @@ def _attachments(message: Message, policy: Policy) -> list[Attachment]:
     for part in _walk(message):
         if not _is_attachment(part):
             continue
-        name = _filename(part) or "（未命名附件）"
+        name = _filename(part) or _attached_mail_name(part) or "（未命名附件）"
         try:
             payload = part.get_payload(decode=True)
         except (ValueError, LookupError, TypeError):
@@ -316,6 +320,15 @@ def _attachments(message: Message, policy: Policy) -> list[Attachment]:
         data = payload if isinstance(payload, bytes) else b""
         found.append(describe_attachment(policy, name, content_type(part), data))
     return found
+
+
+def _attached_mail_name(part: Message) -> str | None:
+    """Name an attached message after its subject, as mail clients do."""
+    inner = part.get_payload()
+    if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+        subject = decode_header(raw_header(inner[0], "subject"))
+        return f"{subject or '邮件'}.eml"
+    return None
 
 
 # Headers.
