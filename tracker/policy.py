@@ -445,9 +445,7 @@ class Policy(Strict):
         seen = {alias_key(city): city for city in self.cities}
         for city, aliases in mail.city_aliases.items():
             if city not in self.cities:
-                raise LocatedError(
-                    ("mail", "city_aliases", city), f"地市 {city} 不在 cities 中"
-                )
+                raise LocatedError(("mail", "city_aliases", city), f"地市 {city} 不在 cities 中")
             for j, alias in enumerate(aliases):
                 owner = seen.setdefault(alias_key(alias), city)
                 if owner != city or alias_key(alias) == alias_key(city):

@@ -171,16 +171,20 @@ _LINE_START = re.compile(
 _VALUE_END = re.compile(r"[\s,，;；。]+$")
 
 
+def _item_text(line: str) -> str:
+    """Return a line without its list mark (`1.`, `一、`, `（2）`, `-`)."""
+    start = _LINE_START.match(line)
+    return line[start.end() :] if start else line
+
+
 def read_fields(text: str, labels: Labels) -> dict[str, str]:
     """Return the answers written as `标签：值`, by form field id; the first answer counts."""
     lines = text.split("\n")
     found: dict[str, str] = {}
     i = 0
     while i < len(lines):
-        line = lines[i]
-        start = _LINE_START.match(line)
-        offset = start.end() if start else 0
-        hits = list(labels.pattern.finditer(line, offset))
+        line = _item_text(lines[i])
+        hits = list(labels.pattern.finditer(line))
         if not hits:
             i += 1
             continue
@@ -211,8 +215,7 @@ def _continuation(
     i = start
     while i < len(lines):
         line = lines[i]
-        start_mark = _LINE_START.match(line)
-        if labels.pattern.search(line, start_mark.end() if start_mark else 0):
+        if labels.pattern.search(_item_text(line)):
             break
         if not line.strip():
             if taken or until_blank or single:
