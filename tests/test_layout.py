@@ -24,8 +24,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("tracker.forge.kinds",),
     ("tracker.forge", "tracker.sandbox"),
     ("tracker.templates",),
+    ("tracker.attachments", "tracker.mail"),
     ("tracker.kb",),
     ("tracker.bots",),
+    ("tracker.report",),
     ("tracker.cli", "tracker.__main__", "tracker"),
 ]
 
@@ -39,7 +41,9 @@ def layer(module: str) -> int:
     best, rank = -1, -1
     for i, prefixes in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+            # The package root itself holds no code of a layer: `tracker` matches only itself.
+            below = prefix != "tracker" and module.startswith(prefix + ".")
+            if (module == prefix or below) and len(prefix) > best:
                 best, rank = len(prefix), i
     assert rank >= 0, f"{module} belongs to no layer: add it to LAYERS and the architecture map"
     return rank

@@ -8,6 +8,7 @@ province passes its own with `--policy FILE` or `ZZXT_POLICY`. Everything else
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from importlib import resources
@@ -145,11 +146,13 @@ class Category(Strict):
     deadline: Deadline
     report_form: str = ""
     articles: list[str] = []
+    aliases: list[Text] = []  # other names people write in a mail subject
 
 
 class Stage(Strict):
     key: Key
     name: Text
+    aliases: list[Text] = []  # other names people write in a mail subject
 
 
 class Report(Strict):
@@ -326,6 +329,52 @@ class Triage(Strict):
     mask_pii: bool = False
 
 
+class SubjectSuffixes(Strict):
+    """Words people add to or leave off a subject part, e.g. `广州` for `广州市`."""
+
+    city: list[Text] = []
+    stage: list[Text] = []
+    category: list[Text] = []
+
+
+class UnitRule(Strict):
+    """One step of telling a sender's unit type from the unit's name (第十二条).
+
+    `unit` is an entry of `accepted_units`, or empty for a unit outside the scope.
+    The rule applies when the name contains one of `keywords` or is one of `names`.
+    Either may contain `{city}`: any city of the policy, or one of its aliases.
+    """
+
+    unit: str
+    keywords: list[Text] = []
+    names: list[Text] = []
+
+    @field_validator("keywords", "names")
+    @classmethod
+    def _only_city_placeholder(cls, value: list[str]) -> list[str]:
+        for keyword in value:
+            unknown = set(re.findall(r"\{([^{}]*)\}", keyword)) - {"city"}
+            if unknown:
+                raise ValueError(f"{keyword} 中有未知占位符；只能使用 {{city}}")
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> UnitRule:
+        if not self.keywords and not self.names:
+            raise ValueError("规则须给出 keywords 或 names")
+        return self
+
+
+class Mail(Strict):
+    """How `zzxt mail parse` reads report mails (第八至十二条): aliases and keywords."""
+
+    city_aliases: dict[Text, list[Text]] = {}
+    subject_suffixes: SubjectSuffixes = SubjectSuffixes()
+    field_labels: dict[FieldId, list[Text]] = {}  # body labels, e.g. 来电单位 for `unit`
+    value_aliases: dict[FieldId, dict[Text, list[Text]]] = {}  # dropdown answers, e.g. 急 for 是
+    unit_rules: list[UnitRule] = []
+
+
 class Policy(Strict):
     schema_version: Literal[1]
     document: Document
@@ -343,6 +392,7 @@ class Policy(Strict):
     triage: Triage = Triage()
     articles: Articles = Articles()
     guide: Guide = Guide()
+    mail: Mail = Mail()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:
@@ -386,7 +436,68 @@ class Policy(Strict):
                         ("forms", "categories", category.key, "fields", j, "options_from"),
                         f"{category.key} 没有子类，字段 {f.id} 不能引用子类",
                     )
+        self._check_mail()
         return self
+
+    def _check_mail(self) -> None:
+        """Aliases name one thing each; rules and labels refer to what exists."""
+        mail = self.mail
+        for group, names in (
+            ("stages", [(i, s.name, s.aliases) for i, s in enumerate(self.stages)]),
+            ("categories", [(i, c.name, c.aliases) for i, c in enumerate(self.categories)]),
+        ):
+            seen = {alias_key(name): name for _, name, _ in names}
+            for i, name, aliases in names:
+                for j, alias in enumerate(aliases):
+                    owner = seen.setdefault(alias_key(alias), name)
+                    if owner != name or alias_key(alias) == alias_key(name):
+                        raise LocatedError(
+                            (group, i, "aliases", j), f"别名 {alias} 与 {owner} 重复"
+                        )
+        seen = {alias_key(city): city for city in self.cities}
+        for city, aliases in mail.city_aliases.items():
+            if city not in self.cities:
+                raise LocatedError(("mail", "city_aliases", city), f"地市 {city} 不在 cities 中")
+            for j, alias in enumerate(aliases):
+                owner = seen.setdefault(alias_key(alias), city)
+                if owner != city or alias_key(alias) == alias_key(city):
+                    raise LocatedError(
+                        ("mail", "city_aliases", city, j), f"别名 {alias} 与 {owner} 重复"
+                    )
+        for i, rule in enumerate(mail.unit_rules):
+            if rule.unit and rule.unit not in self.accepted_units:
+                raise LocatedError(
+                    ("mail", "unit_rules", i, "unit"),
+                    f"单位类型 {rule.unit} 不在 accepted_units 中；不予受理的单位请写空字符串",
+                )
+        fields = self.form_fields()
+        for field_id in mail.field_labels:
+            if field_id not in fields:
+                raise LocatedError(
+                    ("mail", "field_labels", field_id), f"表单中没有 id 为 {field_id} 的字段"
+                )
+        for field_id, values in mail.value_aliases.items():
+            options = fields.get(field_id)
+            if options is None:
+                raise LocatedError(
+                    ("mail", "value_aliases", field_id), f"表单中没有 id 为 {field_id} 的下拉框"
+                )
+            for value in values:
+                if value not in options:
+                    raise LocatedError(
+                        ("mail", "value_aliases", field_id, value),
+                        f"{value} 不是字段 {field_id} 的选项；可用：{', '.join(options)}",
+                    )
+
+    def form_fields(self) -> dict[str, list[str]]:
+        """Return every form field id with its fixed choices (empty for free text)."""
+        found: dict[str, list[str]] = {}
+        for key, spec in self.forms.categories.items():
+            for f in [*self.forms.common, *spec.fields]:
+                choices = self.options(f.options_from, key) if f.options_from else f.options
+                known = found.setdefault(f.id, [])
+                known += [c for c in choices if c not in known]
+        return found
 
     # Lookups used across the package.
 
@@ -451,6 +562,12 @@ class Policy(Strict):
         if source == "accepted_units":
             return list(self.accepted_units)
         return [s.name for s in self.category(category_key).subcategories]
+
+
+def alias_key(text: str) -> str:
+    """Return the form in which names and aliases are compared: width, case, spaces, brackets."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\s()\[\]【】〔〕<>《》\"'“”‘’]", "", text)
 
 
 def _no_duplicates(

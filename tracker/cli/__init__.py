@@ -16,6 +16,7 @@ from tracker.cli import (
     faq_cmd,
     forms_cmd,
     labels_cmd,
+    mail_cmd,
     pii_cmd,
     policy_cmd,
     sandbox_cmd,
@@ -72,5 +73,6 @@ for _group in (
     sandbox_cmd.sandbox,
     pii_cmd.pii,
     triage_cmd.triage,
+    mail_cmd.mail,
 ):
     cli.add_command(_group)
