@@ -28,6 +28,7 @@ from tracker.attachments.values import (
     cell_text,
     clean_text,
     mask_personal,
+    quote,
     read_choice,
     read_date,
     read_integer,
@@ -330,7 +331,7 @@ def _read_issue(
     if not text and link:
         found = _ISSUE_URL.fullmatch(link)
         return (int(found.group(1)) if found else None), link
-    problems.append((column, f"“{text}”不是问题编号，应写作 #12 或问题的链接"))
+    problems.append((column, f"“{quote(text)}”不是问题编号，应写作 #12 或问题的链接"))
     return None, ""
 
 
@@ -359,9 +360,9 @@ def display_cells(
         category = None if isinstance(choice, Bad) else names[choice]
     if category is None:
         served = "、".join(names)
-        return f"{label}：类别“{row.category}”不由附件{layout.number} 报送（附件{layout.number} 报送{served}）"
+        return f"{label}：类别“{quote(row.category)}”不由附件{layout.number} 报送（附件{layout.number} 报送{served}）"
     if row.created and _day(row.created, zone) is None:
-        return f"{label}：提交时间“{row.created}”无法识别，应为 ISO 8601 格式，如 2025-09-30T16:00:00+08:00"
+        return f"{label}：提交时间“{quote(row.created)}”无法识别，应为 ISO 8601 格式，如 2025-09-30T16:00:00+08:00"
     values = dict(row.fields)
     if row.subcategory and not values.get("subcategory"):
         values["subcategory"] = row.subcategory

@@ -43,6 +43,8 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 DATE_FORMAT = "yyyy-mm-dd"
 LINE_HEIGHT = 15.0  # points per wrapped line at 11 pt
+SPARE_ROW_HEIGHT = 22.0  # blank rows tall enough to write in by hand
+TITLE_SCALE = 1.6  # a 16 pt bold title character against an 11 pt column unit
 MAX_ROW_HEIGHT = 409.0  # a spreadsheet's limit
 # Rows below the data that keep borders and drop-downs, ready to be filled in.
 SPARE_ROWS = 20
@@ -99,6 +101,10 @@ def start_sheet(
 ) -> None:
     """Write the mark, merged title, info line and header; set widths, freeze and print setup."""
     last = get_column_letter(len(columns))
+    # A narrow sheet (the summary) widens its columns until the title and info line fit.
+    needed = max(text_width(title) * TITLE_SCALE, text_width(info) + 2)
+    total = sum(c.width for c in columns)
+    scale = max(1.0, needed / total) if total else 1.0
     ws.cell(MARK_ROW, 1, mark).font = Font(name=TITLE_FONT, size=12)
     title_cell = ws.cell(TITLE_ROW, 1, title)
     title_cell.font = Font(name=TITLE_FONT, size=16, bold=True)
@@ -117,8 +123,9 @@ def start_sheet(
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = BORDER
         cell.fill = HEADER_FILL
-        ws.column_dimensions[get_column_letter(i)].width = column.width
-        header_lines = max(header_lines, _lines(column.header, column.width))
+        width = round(column.width * scale, 1)
+        ws.column_dimensions[get_column_letter(i)].width = width
+        header_lines = max(header_lines, _lines(column.header, width))
     ws.row_dimensions[HEADER_ROW].height = LINE_HEIGHT * header_lines + 6
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -140,13 +147,14 @@ def write_rows(
     columns: Sequence[SheetColumn],
     rows: Sequence[dict[int, Cell]],
     *,
+    spare: int = SPARE_ROWS,
     print_spare: bool = False,
 ) -> None:
     """Write data rows under the header, bordered and wrapped, plus spare bordered rows.
 
     A blank form (`print_spare`) prints its spare rows too, to be filled in by hand.
     """
-    for offset, cells in enumerate([*rows, *([{}] * SPARE_ROWS)]):
+    for offset, cells in enumerate([*rows, *([{}] * spare)]):
         r = FIRST_DATA_ROW + offset
         lines = 1
         for i, column in enumerate(columns):
@@ -170,7 +178,9 @@ def write_rows(
             cell.border = BORDER
         if cells:
             ws.row_dimensions[r].height = min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 4)
-    printed = len(rows) + SPARE_ROWS if print_spare else max(len(rows), 1)
+        elif print_spare:
+            ws.row_dimensions[r].height = SPARE_ROW_HEIGHT
+    printed = len(rows) + spare if print_spare else max(len(rows), 1)
     ws.print_area = f"A{MARK_ROW}:{get_column_letter(len(columns))}{FIRST_DATA_ROW + printed - 1}"
 
 

@@ -69,6 +69,13 @@ def cell_text(value: CellValue) -> str:
     return clean_text(str(value))
 
 
+def quote(text: str, limit: int = 40) -> str:
+    """Return a cell's text fit to quote in a message: personal numbers hidden, long text cut."""
+    masked, _ = mask_personal(text, contact=False)
+    masked = " ".join(masked.split())
+    return masked if len(masked) <= limit else masked[: limit - 1] + "…"
+
+
 def read_choice(
     value: CellValue, options: Iterable[str], aliases: dict[str, str] | None = None
 ) -> str | Bad:
@@ -83,7 +90,7 @@ def read_choice(
         if squeeze(alias) == wanted:
             return option
     shown = "、".join(choices[:8]) + ("等" if len(choices) > 8 else "")
-    return Bad(f"“{text}”不是可选值，应为：{shown}")
+    return Bad(f"“{quote(text)}”不是可选值，应为：{shown}")
 
 
 def read_integer(value: CellValue) -> int | Bad:
@@ -93,11 +100,11 @@ def read_integer(value: CellValue) -> int | Bad:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value) if value.is_integer() else Bad(f"“{value}”不是整数")
+        return int(value) if value.is_integer() else Bad(f"“{quote(cell_text(value))}”不是整数")
     text = cell_text(value)
     match = _INTEGER_TEXT.fullmatch(squeeze(text))
     if match is None:
-        return Bad(f"“{text}”不是整数，请只填阿拉伯数字")
+        return Bad(f"“{quote(text)}”不是整数，请只填阿拉伯数字")
     return int(match.group(1))
 
 
@@ -109,21 +116,21 @@ def read_date(value: CellValue, epoch: datetime = CALENDAR_WINDOWS_1900) -> date
         day = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if not 1 <= value < 2958466:
-            return Bad(f"“{cell_text(value)}”不是日期，{DATE_HINT}")
+            return Bad(f"“{quote(cell_text(value))}”不是日期，{DATE_HINT}")
         converted = from_excel(value, epoch)
         if not isinstance(converted, datetime):
-            return Bad(f"“{cell_text(value)}”不是日期，{DATE_HINT}")
+            return Bad(f"“{quote(cell_text(value))}”不是日期，{DATE_HINT}")
         day = converted.date()
     else:
         text = cell_text(value)
         normal = unicodedata.normalize("NFKC", text).strip()
         match = _DATE_TEXT.fullmatch(normal) or _COMPACT_DATE.fullmatch(normal)
         if match is None:
-            return Bad(f"“{text}”不是日期，{DATE_HINT}")
+            return Bad(f"“{quote(text)}”不是日期，{DATE_HINT}")
         try:
             day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError:
-            return Bad(f"“{text}”不是真实的日期，{DATE_HINT}")
+            return Bad(f"“{quote(text)}”不是真实的日期，{DATE_HINT}")
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         return Bad(f"日期 {day.isoformat()} 超出 {FIRST_YEAR}-{LAST_YEAR} 年，请检查年份")
     return day

@@ -12,6 +12,7 @@ import click
 
 from tracker import __version__
 from tracker.cli import (
+    attachments_cmd,
     calendar_cmd,
     faq_cmd,
     forms_cmd,
@@ -72,5 +73,6 @@ for _group in (
     sandbox_cmd.sandbox,
     pii_cmd.pii,
     triage_cmd.triage,
+    attachments_cmd.attachments,
 ):
     cli.add_command(_group)
