@@ -36,6 +36,7 @@ from tracker.attachments.sheet import (
     BODY_FONT,
     BORDER,
     FORMULA_REACH,
+    SPARE_ROWS,
     Meta,
     Options,
     SheetColumn,
@@ -173,7 +174,13 @@ def build_workbook(
     for stage, placed in by_stage.items():
         ws = wb.create_sheet(stage, index=len(wb.sheetnames) - 1)
         start_sheet(ws, form.mark, form.title, meta.line(stage), columns)
-        write_rows(ws, columns, [p.cells for p in placed], print_spare=blank)
+        write_rows(
+            ws,
+            columns,
+            [p.cells for p in placed],
+            spare=SPARE_ROWS if blank else 0,
+            print_spare=blank,
+        )
         add_dropdowns(ws, columns, options, len(placed))
         last = f"{get_column_letter(len(columns))}{FIRST_DATA_ROW + len(placed) - 1}"
         if placed:

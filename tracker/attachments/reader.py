@@ -216,7 +216,10 @@ def _read_sheet(
             )
         seen[column.position] = index
     present = {c.position for c in header.columns.values()}
+    stage_column = form.field_column("stage")
     for column in form.columns:
+        if column is stage_column:
+            continue  # the sheet's name may give the stage; checked below
         if column.position not in present and form.required_everywhere(column):
             errors.append(f"{at_header}：缺少“{column.header}”列（必填）")
     category = form.column("category")
@@ -225,7 +228,6 @@ def _read_sheet(
     stages = [s.name for s in policy.stages]
     named = read_choice(sheet, stages)
     sheet_stage = None if isinstance(named, Bad) else named
-    stage_column = form.field_column("stage")
     if sheet_stage is None and (stage_column is None or stage_column.position not in present):
         errors.append(f"{at_header}：没有“学段”列，工作表名称也不是学段，无法判断学段")
     if header.unknown:

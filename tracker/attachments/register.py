@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from openpyxl import Workbook
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from tracker.attachments.layout import Layout, layout
 from tracker.attachments.rows import Cell
@@ -43,7 +43,16 @@ from tracker.validation import LocatedError, Strict, validate_yaml
 
 FILING_MONTH = 9  # 第七条: filed with the province every September
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Phone = Annotated[str, Field(pattern=r"^(?:\D*\d){7,}\D*$", max_length=40)]
+
+
+def _as_text(value: object) -> object:
+    """Let a phone number written without quotes (a YAML integer) count as text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Phone = Annotated[
+    str, BeforeValidator(_as_text), Field(pattern=r"^(?:\D*\d){7,}\D*$", max_length=40)
+]
 Status = Literal["filed", "late", "missing"]
 STATUS_NAMES: dict[Status, str] = {"filed": "已报送", "late": "逾期报送", "missing": "未报送"}
 

@@ -34,6 +34,8 @@ _INTEGER_TEXT = re.compile(r"[+]?(\d+)(?:\.0+)?")
 
 # Whatever openpyxl puts in a cell: text, numbers, dates, times, or an object shown as text.
 CellValue = object
+# Characters XML 1.0 cannot hold (besides the control characters openpyxl already refuses).
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,9 @@ def squeeze(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Return text as a cell keeps it: no control characters, LF line ends, no outer spaces."""
+    """Return text as a cell keeps it: only characters XML allows, LF line ends, no outer spaces."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return ILLEGAL_CHARACTERS_RE.sub("", text).strip()
+    return _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", text)).strip()
 
 
 def cell_text(value: CellValue) -> str:
