@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.pii_support import make_id
+from tests.support.pii import make_id
 from tracker.errors import PolicyError
 from tracker.mail.attachments import describe_attachment
 from tracker.mail.body import labels_for, read_fields, split_quote

@@ -393,6 +393,7 @@ class Policy(Strict):
     articles: Articles = Articles()
     guide: Guide = Guide()
     mail: Mail = Mail()
+    attachments: Attachments | None = None
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:
@@ -498,6 +499,12 @@ class Policy(Strict):
                 known = found.setdefault(f.id, [])
                 known += [c for c in choices if c not in known]
         return found
+
+    @model_validator(mode="after")
+    def _attachments_refer_to_policy(self) -> Policy:
+        if self.attachments is not None:
+            check_attachments(self, self.attachments)
+        return self
 
     # Lookups used across the package.
 
@@ -613,3 +620,206 @@ def parse_policy(text: str, source: str) -> Policy:
         hint="请修改后运行 zzxt policy check 重新校验。",
         error=PolicyError,
     )
+
+
+# The rules' attachment forms (附件1-4) as spreadsheets: optional section `attachments`.
+
+AttachmentNumber = Literal[1, 2, 3, 4]
+ColumnSource = Literal["seq", "category", "created", "issue", "progress", "status"]
+ColumnKind = Literal["text", "integer", "date"]
+# Computed columns each form may use: 附件1 lists filings, 附件2-4 list reported problems.
+REGISTER_SOURCES: tuple[ColumnSource, ...] = ("seq", "status")
+PROBLEM_SOURCES: tuple[ColumnSource, ...] = ("seq", "category", "created", "issue", "progress")
+# What a city files on 附件1 (第七条); the register's own field ids.
+REGISTER_FIELD_IDS = (
+    "city",
+    "year",
+    "filed",
+    "phone",
+    "email",
+    "head_name",
+    "head_title",
+    "head_phone",
+    "tech_name",
+    "tech_title",
+    "tech_phone",
+    "tech_email",
+    "note",
+)
+# Characters a spreadsheet refuses in a sheet name, and its length limit.
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+MAX_SHEET_NAME = 31
+
+
+def header_key(text: str) -> str:
+    """Return a header as compared on import: half-width, no spaces, no `*` mark or colon."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\s+", "", text)
+    return text.lstrip("*").rstrip(":").lower()
+
+
+class AttachmentColumn(Strict):
+    """One column of an attachment form: its header and where its values come from."""
+
+    header: Text
+    # A form field id, or several when the categories of one form name it differently
+    # (each row uses the first id its own category's form has).
+    field: FieldId | list[FieldId] | None = None
+    source: ColumnSource | None = None
+    kind: ColumnKind = "text"
+    width: Annotated[float, Field(gt=0, le=255)] = 12
+    synonyms: list[Text] = []
+    # The reporter's own contact: mobile numbers here are kept, not masked.
+    contact: bool = False
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> AttachmentColumn:
+        if (self.field is None) == (self.source is None):
+            raise ValueError("每列须给出 field（表单字段）或 source（计算列）之一")
+        if isinstance(self.field, list):
+            if not self.field:
+                raise ValueError("field 列表不能为空")
+            _no_duplicates(self.field, "字段 id", ("field",))
+        if self.source is not None and self.kind != "text":
+            raise ValueError("kind 只能用于 field 列；计算列的格式是固定的")
+        return self
+
+    @property
+    def field_ids(self) -> tuple[str, ...]:
+        if self.field is None:
+            return ()
+        return tuple(self.field) if isinstance(self.field, list) else (self.field,)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.header, *self.synonyms)
+
+
+class AttachmentForm(Strict):
+    number: AttachmentNumber
+    title: Text
+    categories: list[Key] = []
+    columns: list[AttachmentColumn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _headers_distinct(self) -> AttachmentForm:
+        seen: dict[str, int] = {}
+        for j, column in enumerate(self.columns):
+            for name in column.headers:
+                key = header_key(name)
+                if key in seen and seen[key] != j:
+                    raise LocatedError(
+                        ("columns", j, "header"),
+                        f"表头或同义词“{name}”与第 {seen[key] + 1} 列重复，导入时无法区分",
+                    )
+                seen[key] = j
+        return self
+
+
+class Attachments(Strict):
+    """The attachment forms of 第七至十条: titles, categories served and columns."""
+
+    summary_sheet: Text = "汇总"
+    progress: dict[Literal["open", "closed"], Text] = {"open": "处理中", "closed": "已办结"}
+    forms: list[AttachmentForm] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _numbers_distinct(self) -> Attachments:
+        numbers = [str(f.number) for f in self.forms]
+        _no_duplicates(numbers, "附件编号", ("forms",), "number")
+        return self
+
+    def form(self, number: int) -> AttachmentForm:
+        for form in self.forms:
+            if form.number == number:
+                return form
+        raise KeyError(number)
+
+    def form_for(self, category_key: str) -> AttachmentForm | None:
+        """Return the form a category's problems are reported on, if any."""
+        return next((f for f in self.forms if category_key in f.categories), None)
+
+
+def check_attachments(policy: Policy, attachments: Attachments) -> None:
+    """Check the attachment forms against the rest of the policy."""
+    root: tuple[str | int, ...] = ("attachments",)
+    names = [s.name for s in policy.stages] + [attachments.summary_sheet]
+    for name in names:
+        if len(name) > MAX_SHEET_NAME or _SHEET_NAME_FORBIDDEN.search(name):
+            raise LocatedError(
+                ("stages",) if name != attachments.summary_sheet else (*root, "summary_sheet"),
+                f"“{name}”不能用作工作表名称：不超过 {MAX_SHEET_NAME} 个字符，不含 [ ] : * ? / \\",
+            )
+    if attachments.summary_sheet in names[:-1]:
+        raise LocatedError((*root, "summary_sheet"), "汇总工作表不能与学段同名")
+    keys = [c.key for c in policy.categories]
+    served: dict[str, int] = {}
+    for i, form in enumerate(attachments.forms):
+        where: tuple[str | int, ...] = (*root, "forms", i)
+        if form.number == 1:
+            if form.categories:
+                raise LocatedError((*where, "categories"), "附件1 是备案表，不对应问题类别")
+            allowed_sources, field_ids = REGISTER_SOURCES, set(REGISTER_FIELD_IDS)
+        else:
+            if not form.categories:
+                raise LocatedError((*where, "categories"), f"附件{form.number} 须列出所服务的类别")
+            for j, key in enumerate(form.categories):
+                if key not in keys:
+                    raise LocatedError(
+                        (*where, "categories", j),
+                        f"不存在的类别 {key}；可用：{', '.join(keys)}",
+                    )
+                if key in served:
+                    raise LocatedError(
+                        (*where, "categories", j),
+                        f"类别 {key} 已由附件{served[key]} 报送，一个类别只能对应一张附件",
+                    )
+                served[key] = form.number
+                named = policy.category(key).report_form
+                if named.startswith("附件") and not named.startswith(f"附件{form.number}"):
+                    raise LocatedError(
+                        (*where, "categories", j),
+                        f"类别 {key} 的 report_form 为“{named}”，与附件{form.number} 不符",
+                    )
+            allowed_sources = PROBLEM_SOURCES
+            field_ids = set()
+            for key in form.categories:
+                field_ids |= set(_form_field_ids(policy, key))
+        for j, column in enumerate(form.columns):
+            at = (*where, "columns", j)
+            if column.source is not None and column.source not in allowed_sources:
+                raise LocatedError(
+                    (*at, "source"),
+                    f"附件{form.number} 不能使用计算列 {column.source}；可用：{', '.join(allowed_sources)}",
+                )
+            for field_id in column.field_ids:
+                if field_id not in field_ids:
+                    whose = (
+                        "备案表"
+                        if form.number == 1
+                        else "、".join(policy.category(k).name for k in form.categories) + "的表单"
+                    )
+                    raise LocatedError(
+                        (*at, "field"),
+                        f"字段 {field_id} 不在{whose}中；可用：{', '.join(sorted(field_ids))}",
+                    )
+            for key in form.categories:
+                own = [f for f in column.field_ids if f in _form_field_ids(policy, key)]
+                if len(own) > 1:
+                    raise LocatedError(
+                        (*at, "field"),
+                        f"{policy.category(key).name}的表单同时有 {', '.join(own)}，一列只能取其中一个",
+                    )
+        sources = [c.source for c in form.columns]
+        if len(form.categories) > 1 and "category" not in sources:
+            raise LocatedError(
+                (*where, "columns"),
+                f"附件{form.number} 服务多个类别，须有 source: category 的“问题类别”列",
+            )
+
+
+def _form_field_ids(policy: Policy, key: str) -> list[str]:
+    return [f.id for f in (*policy.forms.common, *policy.forms.categories[key].fields)]
+
+
+Policy.model_rebuild()

@@ -12,6 +12,7 @@ import click
 
 from tracker import __version__
 from tracker.cli import (
+    attachments_cmd,
     calendar_cmd,
     faq_cmd,
     forms_cmd,
@@ -74,5 +75,6 @@ for _group in (
     pii_cmd.pii,
     triage_cmd.triage,
     mail_cmd.mail,
+    attachments_cmd.attachments,
 ):
     cli.add_command(_group)
