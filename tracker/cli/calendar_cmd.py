@@ -18,6 +18,7 @@ def calendar() -> None:
     """工作日日历：判断某天是否上班，计算答复期限。
 
     按国务院办公厅的节假日安排计算：法定节假日不上班，调休的周末上班。
+    尚未录入安排的年份暂按《全国年节及纪念日放假办法》的法定节假日推算，结果标为“暂定”；
 
     \b
     示例：
@@ -40,13 +41,17 @@ def _parse_date(text: str) -> date:
 @calendar.command("is-workday")
 @click.argument("day", metavar="日期")
 @click.option(
-    "--json", "as_json", is_flag=True, help='以 JSON 输出：{"date": ..., "workday": ...}。'
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='以 JSON 输出：{"date": ..., "workday": ..., "provisional": ...}。',
 )
 @pass_state
 def is_workday(state: State, day: str, as_json: bool) -> None:
     """判断某天是否为工作日（调休上班的周末算工作日）。
 
-    某年份缺少放假安排时退出码为 3。
+    该年放假安排尚未录入时按法定节假日推算，并标为暂定（provisional）；
+    政策设置 calendar.strict: true 时改为报错，退出码为 3。
 
     \b
     示例：
@@ -55,9 +60,17 @@ def is_workday(state: State, day: str, as_json: bool) -> None:
     """
     info = _calendar(state).explain(_parse_date(day))
     if as_json:
-        print_json({"date": info.day.isoformat(), "workday": info.workday})
+        print_json(
+            {
+                "date": info.day.isoformat(),
+                "workday": info.workday,
+                "provisional": info.provisional,
+            }
+        )
         return
     verdict = "工作日" if info.workday else "休息日"
+    if info.provisional:
+        verdict += "（暂定）"
     click.echo(
         f"{info.day.isoformat()}（星期{WEEKDAYS[info.day.weekday()]}）：{verdict}，{info.reason}"
     )
@@ -71,7 +84,9 @@ def is_workday(state: State, day: str, as_json: bool) -> None:
 def deadline(state: State, start: str, days: int, as_json: bool) -> None:
     """计算答复期限：收到当天不计，第 N 个工作日的 23:59:59（北京时间）截止。
 
-    收到的日期按北京时间计算，无论时间写成哪个时区。
+    收到的日期按北京时间计算，无论时间写成哪个时区。期限跨入放假安排尚未录入的年份时，
+    按法定节假日推算，结果标为暂定（JSON 中 provisional 为 true，provisional_years 列出这些年份），
+    并在标准错误输出提示；政策设置 calendar.strict: true 时改为报错，退出码为 3。
 
     \b
     示例：
@@ -86,12 +101,18 @@ def deadline(state: State, start: str, days: int, as_json: bool) -> None:
                 "days": result.days,
                 "due_date": result.due_date.isoformat(),
                 "due": result.due.isoformat(),
+                "provisional": result.provisional,
+                "provisional_years": list(result.provisional_years),
             }
         )
         return
     weekday = WEEKDAYS[result.due_date.weekday()]
+    note = ""
+    if result.provisional:
+        years = "、".join(str(year) for year in result.provisional_years)
+        note = f"（暂定：{years} 年的放假安排尚未录入，按法定节假日推算）"
     click.echo(
         f"收到时间：{result.start.isoformat()}（北京时间）\n"
         f"答复时限：{days} 个工作日（收到当天不计）\n"
-        f"截止时间：{result.due_date.isoformat()}（星期{weekday}）23:59:59"
+        f"截止时间：{result.due_date.isoformat()}（星期{weekday}）23:59:59{note}"
     )
