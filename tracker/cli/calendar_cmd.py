@@ -25,9 +25,7 @@ WEEKDAYS = "一二三四五六日"
 def calendar() -> None:
     """工作日日历：判断某天是否上班，计算答复期限。
 
-    按国务院办公厅的节假日安排计算：法定节假日不上班，调休的周末上班。
-    尚未录入安排的年份暂按《全国年节及纪念日放假办法》的法定节假日推算，结果标为“暂定”；
-    收到当年的通知后用 import-notice 录入政策文件。
+    按国务院办公厅的节假日安排计算：法定节假日不上班，调休的周末上班。尚未录入安排的年份暂按《全国年节及纪念日放假办法》的法定节假日推算，结果标为“暂定”；收到当年的通知后用 import-notice 录入政策文件。
 
     \b
     示例：
@@ -60,8 +58,7 @@ def _parse_date(text: str) -> date:
 def is_workday(state: State, day: str, as_json: bool) -> None:
     """判断某天是否为工作日（调休上班的周末算工作日）。
 
-    该年放假安排尚未录入时按法定节假日推算，并标为暂定（provisional）；
-    政策设置 calendar.strict: true 时改为报错，退出码为 3。
+    该年放假安排尚未录入时按法定节假日推算，并标为暂定（provisional）；政策设置 calendar.strict: true 时改为报错，退出码为 3。
 
     \b
     示例：
@@ -94,9 +91,7 @@ def is_workday(state: State, day: str, as_json: bool) -> None:
 def deadline(state: State, start: str, days: int, as_json: bool) -> None:
     """计算答复期限：收到当天不计，第 N 个工作日的 23:59:59（北京时间）截止。
 
-    收到的日期按北京时间计算，无论时间写成哪个时区。期限跨入放假安排尚未录入的年份时，
-    按法定节假日推算，结果标为暂定（JSON 中 provisional 为 true，provisional_years 列出这些年份），
-    并在标准错误输出提示；政策设置 calendar.strict: true 时改为报错，退出码为 3。
+    收到的日期按北京时间计算，无论时间写成哪个时区。期限跨入放假安排尚未录入的年份时，按法定节假日推算，结果标为暂定（JSON 中 provisional 为 true，provisional_years 列出这些年份），并在标准错误输出提示；政策设置 calendar.strict: true 时改为报错，退出码为 3。
 
     \b
     示例：
@@ -133,6 +128,7 @@ def deadline(state: State, start: str, days: int, as_json: bool) -> None:
 @click.option(
     "--year",
     type=click.IntRange(2000, 2099),
+    metavar="年份",
     help="通知所属年份；通知标题中有年份时可不写，写了须与标题一致。",
 )
 @click.option(
@@ -146,16 +142,9 @@ def deadline(state: State, start: str, days: int, as_json: bool) -> None:
 def import_notice(file: TextIO, year: int | None, policy_file: Path | None, as_json: bool) -> None:
     """读取国务院办公厅的年度节假日安排通知，生成政策文件 calendar.years 中该年的安排。
 
-    把通知全文（从网页复制，带标题）存为文本文件，或用 - 从标准输入读入。
-    全角、半角标点，“星期”“周”，多余的空格和空行，转载网页的页头，以及 2025 年以前的写法
-    （“1月1日放假，1月2日（星期一）补休”“与周末连休”）都能识别；日期后写的星期几会与日历核对，
-    “共N天”会与日期区间核对，法定节假日须全部有着落。任何一行看起来是放假安排却无法识别时报错，
-    指出行号，退出码为 2，不写入任何内容。
+    把通知全文（从网页复制，带标题）存为文本文件，或用 - 从标准输入读入。全角、半角标点，“星期”“周”，多余的空格和空行，转载网页的页头，以及 2025 年以前的写法（“1月1日放假，1月2日（星期一）补休”“与周末连休”）都能识别。日期后写的星期几会与日历核对，“共N天”会与日期区间核对，法定节假日须全部有着落；任何一行看起来是放假安排却无法识别时报错，指出行号，退出码为 2，不写入任何内容。
 
-    不加 --write 时只输出该年的安排（YAML，或加 --json 输出 JSON），可手工粘贴到政策文件。
-    加 --write 时写入政策文件：只替换 calendar.years 下该年的内容，其余内容和注释原样保留；
-    写入前后都校验政策文件，原文件有误时拒绝写入。通知跨年安排的日期（如元旦从上年 12 月 30 日起放假）
-    一并写入上一年的安排。
+    不加 --write 时只输出该年的安排（YAML，或加 --json 输出 JSON），可手工粘贴到政策文件。加 --write 时写入政策文件：只替换 calendar.years 下该年的内容，其余内容和注释原样保留；写入前后都校验政策文件，原文件有误时拒绝写入。通知跨年安排的日期（如元旦从上年 12 月 30 日起放假）一并写入上一年的安排。
 
     \b
     示例：
