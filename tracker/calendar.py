@@ -250,8 +250,8 @@ def _by_weekday(day: date, source: str) -> DayInfo:
 @cache
 def statutory_year(year: int) -> StatutoryYear | None:
     """Return the days off the 办法 grants in `year`, or None when it cannot be computed."""
-    lunar = _lunar_dates(year)
-    if year < 2008 or lunar is None:
+    lunar = _lunar_dates(year) if year >= 2008 else None
+    if lunar is None:
         return None
     new_year, qingming, dragon_boat, mid_autumn = lunar
     eve = new_year - timedelta(days=1)

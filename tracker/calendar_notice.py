@@ -291,7 +291,7 @@ def _range(found: re.Match[str], year: int) -> tuple[date, date]:
     m2 = int(found.group("m2")) if found.group("m2") else m1
     d2 = int(found.group("d2")) if found.group("d2") else d1
     if found.group("d2") is None:
-        first = _make_date(int(y1) if y1 else year, m1, d1)
+        first = _make_date(int(y1) if y1 else year, m1, d1, year)
         _check_note(first, found.group("note"))
         return first, first
     backwards = (m2, d2) < (m1, d1)
@@ -306,8 +306,8 @@ def _range(found: re.Match[str], year: int) -> tuple[date, date]:
     else:
         end_year = year
         start_year = year - 1 if backwards else year
-    first = _make_date(start_year, m1, d1)
-    last = _make_date(end_year, m2, d2)
+    first = _make_date(start_year, m1, d1, year)
+    last = _make_date(end_year, m2, d2, year)
     _check_note(first, found.group("note"))
     _check_note(last, found.group("note2"))
     if last < first:
@@ -323,14 +323,17 @@ def _date_list(text: str, year: int) -> list[date]:
         found = _LIST_ITEM.match(item)
         if not found:
             raise _LineError(f"“{item}”不是日期（应写作“1月26日（周日）”）")
-        day = _make_date(int(found.group("y")) if found.group("y") else year,
-                         int(found.group("m")), int(found.group("d")))  # fmt: skip
+        written = int(found.group("y")) if found.group("y") else year
+        day = _make_date(written, int(found.group("m")), int(found.group("d")), year)
         _check_note(day, found.group("note"))
         days.append(day)
     return days
 
 
-def _make_date(year: int, month: int, day: int) -> date:
+def _make_date(year: int, month: int, day: int, notice_year: int) -> date:
+    """Make a date the notice for `notice_year` can arrange: that year or a neighbour."""
+    if abs(year - notice_year) > 1:
+        raise _LineError(f"{notice_year} 年的通知不会安排 {year} 年的日期，请核对年份")
     try:
         return date(year, month, day)
     except ValueError:
