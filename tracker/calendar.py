@@ -28,7 +28,6 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-import holidays
 
 from tracker.errors import CalendarGapError
 from tracker.policy import CalendarSettings
@@ -290,6 +289,9 @@ def _lunar_dates(year: int) -> tuple[date, date, date, date] | None:
     """Return 正月初一, 清明, 端午 and 中秋 of `year`, or None outside the tables."""
     if not 1950 <= year <= 2099:
         return None
+    # Imported here: only a year without data needs it, and it takes a tenth of a second.
+    import holidays
+
     # Names are the package's own Chinese ones (its source language for China).
     found = holidays.country_holidays("CN", years=year, observed=False, language="zh_CN")
 
