@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -135,12 +136,17 @@ def test_is_workday_text_explains(invoke) -> None:
     assert result.stdout.strip() == "2025-10-11（星期六）：工作日，调休上班（国庆节）"
 
 
+def _calendar_settings(policy_text: str, **values: bool) -> str:
+    """Return the policy with `calendar.<key>: <value>` set, whatever the file had."""
+    for key in values:
+        policy_text = re.sub(rf"(?m)^  {key}: .*\n", "", policy_text)
+    lines = "".join(f"  {key}: {str(value).lower()}\n" for key, value in values.items())
+    assert policy_text.count("\ncalendar:\n") == 1
+    return policy_text.replace("\ncalendar:\n", "\ncalendar:\n" + lines)
+
+
 def _strict(policy_text: str) -> str:
-    text = policy_text.replace(
-        "  timezone: Asia/Shanghai\n", "  timezone: Asia/Shanghai\n  strict: true\n"
-    )
-    assert "strict: true" in text
-    return text
+    return _calendar_settings(policy_text, strict=True)
 
 
 def test_strict_year_without_data_exits_3_and_says_how_to_add_it(
@@ -374,7 +380,7 @@ def test_weekday_fallback_is_still_accepted_and_warns_every_run(
     invoke, policy_text: str, write_policy
 ) -> None:
     # Old policy files keep working; the statutory holidays are now honoured too.
-    path = write_policy(policy_text.replace("weekday_fallback: false", "weekday_fallback: true"))
+    path = write_policy(_calendar_settings(policy_text, weekday_fallback=True))
     for _ in range(2):
         result = invoke(
             "--policy", str(path), "calendar", "deadline", "--start", "2030-12-31T09:00:00+08:00",
@@ -387,7 +393,7 @@ def test_weekday_fallback_is_still_accepted_and_warns_every_run(
 
 
 def test_strict_with_weekday_fallback_is_rejected(invoke, policy_text: str, write_policy) -> None:
-    text = _strict(policy_text).replace("weekday_fallback: false", "weekday_fallback: true")
+    text = _calendar_settings(policy_text, strict=True, weekday_fallback=True)
     result = invoke("policy", "check", str(write_policy(text)))
     assert result.exit_code == 2
     assert "calendar.weekday_fallback" in result.stderr

@@ -597,30 +597,42 @@ def test_write_keeps_windows_line_ends(invoke, policy_text: str, tmp_path: Path)
     assert load_policy(path).calendar.years[2027].complete
 
 
+def _inserted(old: str, new: str, first: str) -> tuple[str, str]:
+    """Split `new` into `old` and the block of lines added from `first` on (indented deeper)."""
+    lines = new.splitlines(keepends=True)
+    start = lines.index(first)
+    indent = len(first) - len(first.lstrip())
+    stop = start + 1
+    while stop < len(lines) and lines[stop].startswith(" " * (indent + 1)):
+        stop += 1
+    rest = "".join(lines[:start] + lines[stop:])
+    assert rest == old
+    return "".join(lines[start:stop]), rest
+
+
 def test_write_adds_years_when_the_policy_has_none(invoke, policy_text: str, write_policy) -> None:
-    start = policy_text.index("  # 按年份补充或更正")
-    end = policy_text.index("  years: {}\n") + len("  years: {}\n")
-    text = policy_text[:start] + policy_text[end:]
+    text = re.sub(r"(?m)^  years: \{\}\n", "", policy_text)
     path = write_policy(text)
     assert _write(invoke, path).exit_code == 0
-    new = path.read_text("utf-8")
-    assert new.startswith(text[:start])
-    assert new.endswith(text[start:])
-    assert new[start:].startswith("  years:\n    2027:\n")
+    block, _ = _inserted(text, path.read_text("utf-8"), "  years:\n")
+    assert block.startswith("  years:\n    2027:\n")
     assert load_policy(path).calendar.years[2027].workdays == list(WORKDAYS_2027)
 
 
 def test_write_adds_the_calendar_section_when_missing(
     invoke, policy_text: str, write_policy
 ) -> None:
-    start = policy_text.index("calendar:\n")
-    end = policy_text.index("  years: {}\n") + len("  years: {}\n")
-    text = policy_text[:start] + policy_text[end:]
+    # Drop the calendar section: its line and everything indented or commented under it.
+    lines = policy_text.splitlines(keepends=True)
+    start = lines.index("calendar:\n")
+    stop = start + 1
+    while lines[stop].startswith((" ", "\n")):
+        stop += 1
+    text = "".join(lines[:start] + lines[stop:])
     path = write_policy(text)
     assert _write(invoke, path).exit_code == 0
-    new = path.read_text("utf-8")
-    assert new.startswith(text)
-    assert new[len(text) :].startswith("calendar:\n  years:\n    2027:\n")
+    block, _ = _inserted(text, path.read_text("utf-8"), "calendar:\n")
+    assert block.startswith("calendar:\n  years:\n    2027:\n")
     assert load_policy(path).calendar.years[2027].complete
 
 
