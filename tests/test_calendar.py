@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -96,6 +97,8 @@ def test_deadline_json_has_the_documented_shape(invoke) -> None:
         "days": 3,
         "due_date": "2025-10-11",
         "due": "2025-10-11T23:59:59+08:00",
+        "provisional": False,
+        "provisional_years": [],
     }
 
 
@@ -117,8 +120,8 @@ def test_deadline_text_names_the_due_day(invoke) -> None:
 @pytest.mark.parametrize(
     ("day", "expected"),
     [
-        ("2025-10-11", {"date": "2025-10-11", "workday": True}),
-        ("2025-10-08", {"date": "2025-10-08", "workday": False}),
+        ("2025-10-11", {"date": "2025-10-11", "workday": True, "provisional": False}),
+        ("2025-10-08", {"date": "2025-10-08", "workday": False, "provisional": False}),
     ],
     ids=["调休周六", "国庆"],
 )
@@ -133,24 +136,112 @@ def test_is_workday_text_explains(invoke) -> None:
     assert result.stdout.strip() == "2025-10-11（星期六）：工作日，调休上班（国庆节）"
 
 
-def test_year_without_data_exits_3_and_says_how_to_add_it(invoke) -> None:
-    result = invoke("calendar", "deadline", "--start", "2031-03-02T09:00:00+08:00", "--days", "2")
+def _calendar_settings(policy_text: str, **values: bool) -> str:
+    """Return the policy with `calendar.<key>: <value>` set, whatever the file had."""
+    for key in values:
+        policy_text = re.sub(rf"(?m)^  {key}: .*\n", "", policy_text)
+    lines = "".join(f"  {key}: {str(value).lower()}\n" for key, value in values.items())
+    assert policy_text.count("\ncalendar:\n") == 1
+    return policy_text.replace("\ncalendar:\n", "\ncalendar:\n" + lines)
+
+
+def _strict(policy_text: str) -> str:
+    return _calendar_settings(policy_text, strict=True)
+
+
+def test_strict_year_without_data_exits_3_and_says_how_to_add_it(
+    invoke, policy_text: str, write_policy
+) -> None:
+    path = write_policy(_strict(policy_text))
+    result = invoke(
+        "--policy", str(path), "calendar", "deadline", "--start", "2031-03-02T09:00:00+08:00",
+        "--days", "2",
+    )  # fmt: skip
     assert result.exit_code == 3
     assert result.stdout == ""
     assert "2031 年" in result.stderr
     assert "calendar.years" in result.stderr
+    assert "import-notice" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_deadline_running_into_a_year_without_data_exits_3(invoke) -> None:
-    # The library knows 2026 but not 2027: a deadline that crosses New Year must fail.
-    result = invoke("calendar", "deadline", "--start", "2026-12-31T09:00:00+08:00", "--days", "2")
+def test_deadline_into_next_year_is_provisional(invoke) -> None:
+    # The library knows 2026 but not 2027: New Year must not stop the bots.
+    result = invoke(
+        "calendar", "deadline", "--start", "2026-12-30T10:00:00+08:00", "--days", "3", "--json"
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "start": "2026-12-30T10:00:00+08:00",
+        "days": 3,
+        # 31 Dec, then 元旦 (Friday) and the weekend off, then Monday and Tuesday.
+        "due_date": "2027-01-05",
+        "due": "2027-01-05T23:59:59+08:00",
+        "provisional": True,
+        "provisional_years": [2027],
+    }
+    assert "2027 年的放假安排尚未录入" in result.stderr
+    assert "calendar.years" in result.stderr
+    assert result.stderr.count("2027 年的放假安排尚未录入") == 1
+
+
+def test_deadline_into_next_year_text_says_provisional(invoke) -> None:
+    result = invoke("calendar", "deadline", "--start", "2026-12-30T10:00:00+08:00", "--days", "3")
+    assert result.exit_code == 0
+    assert (
+        "截止时间：2027-01-05（星期二）23:59:59（暂定：2027 年的放假安排尚未录入" in result.stdout
+    )
+
+
+def test_strict_deadline_into_next_year_exits_3(invoke, policy_text: str, write_policy) -> None:
+    path = write_policy(_strict(policy_text))
+    result = invoke(
+        "--policy", str(path), "calendar", "deadline", "--start", "2026-12-30T10:00:00+08:00",
+        "--days", "3", "--json",
+    )  # fmt: skip
     assert result.exit_code == 3
+    assert result.stdout == ""
     assert "2027 年" in result.stderr
 
 
-def test_is_workday_year_without_data_exits_3(invoke) -> None:
-    result = invoke("calendar", "is-workday", "2031-01-06", "--json")
+def test_deadline_within_known_years_is_not_provisional(invoke) -> None:
+    result = invoke(
+        "calendar", "deadline", "--start", "2026-12-28T10:00:00+08:00", "--days", "3", "--json"
+    )
+    data = json.loads(result.stdout)
+    assert data["due_date"] == "2026-12-31"
+    assert data["provisional"] is False
+    assert data["provisional_years"] == []
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2027-02-09", {"date": "2027-02-09", "workday": False, "provisional": True}),
+        ("2027-02-11", {"date": "2027-02-11", "workday": True, "provisional": True}),
+        ("2026-02-14", {"date": "2026-02-14", "workday": True, "provisional": False}),
+    ],
+    ids=["2027春节补假", "2027普通周四", "2026调休周六"],
+)
+def test_is_workday_json_says_provisional(invoke, day: str, expected: dict[str, object]) -> None:
+    result = invoke("calendar", "is-workday", day, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == expected
+
+
+def test_is_workday_text_explains_a_substitute_day(invoke) -> None:
+    result = invoke("calendar", "is-workday", "2027-02-09")
+    assert result.stdout.strip() == (
+        "2027-02-09（星期二）：休息日（暂定），补假（春节适逢周末，暂按放假办法推算）"
+    )
+
+
+def test_strict_is_workday_year_without_data_exits_3(
+    invoke, policy_text: str, write_policy
+) -> None:
+    path = write_policy(_strict(policy_text))
+    result = invoke("--policy", str(path), "calendar", "is-workday", "2031-01-06", "--json")
     assert result.exit_code == 3
     assert "2031 年" in result.stderr
 
@@ -170,18 +261,34 @@ def test_complete_override_adds_a_year() -> None:
     assert calendar.is_workday(date(2031, 1, 3)) is True  # Friday, not listed
     assert calendar.is_workday(date(2031, 1, 4)) is True  # make-up Saturday
     assert calendar.is_workday(date(2031, 1, 5)) is False  # Sunday
-    assert calendar.deadline(datetime(2031, 1, 1, 9, tzinfo=BEIJING), 2).due_date == date(
-        2031, 1, 4
-    )
+    # The statutory 春节 of 2031 (22-25 January) is not off: the policy's year is complete.
+    assert calendar.is_workday(date(2031, 1, 22)) is True
+    result = calendar.deadline(datetime(2031, 1, 1, 9, tzinfo=BEIJING), 2)
+    assert result.due_date == date(2031, 1, 4)
+    assert result.provisional is False
+    assert calendar.provisional_years == ()
 
 
-def test_incomplete_override_of_an_unknown_year_is_still_a_gap() -> None:
-    settings = CalendarSettings(years={2031: YearOverride(holidays=[date(2031, 1, 1)])})
+def test_incomplete_override_of_an_unknown_year_fills_in_provisionally() -> None:
+    settings = CalendarSettings(years={2031: YearOverride(holidays=[date(2031, 1, 6)])})
     calendar = WorkCalendar(settings)
-    assert calendar.is_workday(date(2031, 1, 1)) is False  # what is listed is known
+    listed = calendar.explain(date(2031, 1, 6))
+    assert (listed.workday, listed.provisional) == (False, False)  # what is listed is known
+    new_year = calendar.explain(date(2031, 1, 1))
+    assert (new_year.workday, new_year.provisional) == (False, True)
+    assert calendar.provisional_years == (2031,)
+
+
+def test_incomplete_override_of_an_unknown_year_is_a_gap_when_strict() -> None:
+    settings = CalendarSettings(
+        strict=True, years={2031: YearOverride(holidays=[date(2031, 1, 1)])}
+    )
+    calendar = WorkCalendar(settings)
+    assert calendar.is_workday(date(2031, 1, 1)) is False
     with pytest.raises(CalendarGapError) as caught:
         calendar.is_workday(date(2031, 1, 6))
     assert caught.value.year == 2031
+    assert caught.value.years == (2031,)
 
 
 def test_override_corrects_a_year_the_library_knows() -> None:
@@ -195,23 +302,102 @@ def test_override_corrects_a_year_the_library_knows() -> None:
     assert calendar.is_workday(date(2026, 11, 27)) is True
 
 
-def test_weekday_fallback_warns_every_run(invoke, policy_text: str, write_policy) -> None:
-    path = write_policy(policy_text.replace("weekday_fallback: false", "weekday_fallback: true"))
+def test_override_comes_before_the_provisional_calendar() -> None:
+    # 2027-02-09 is a provisional substitute day; the policy says it is worked.
+    settings = CalendarSettings(years={2027: YearOverride(workdays=[date(2027, 2, 9)])})
+    calendar = WorkCalendar(settings)
+    assert calendar.is_workday(date(2027, 2, 9)) is True
+    assert calendar.is_workday(date(2027, 2, 10)) is False
+
+
+def test_strict_gap_names_every_missing_year() -> None:
+    calendar = WorkCalendar(CalendarSettings(strict=True))
+    with pytest.raises(CalendarGapError) as caught:
+        calendar.deadline(datetime(2026, 12, 31, 9, tzinfo=BEIJING), 300)
+    assert caught.value.years == (2027, 2028)
+    assert caught.value.year == 2027
+    assert "2027、2028 年" in caught.value.message
+
+
+def test_gap_error_still_takes_one_year() -> None:
+    error = CalendarGapError(2031)
+    assert (error.year, error.years, error.exit_code) == (2031, (2031,), 3)
+    assert "2031 年" in error.message
+
+
+def test_year_beyond_the_lunar_tables_is_a_gap_even_when_not_strict() -> None:
+    calendar = WorkCalendar(CalendarSettings())
+    assert calendar.is_provisional_year(2100) is False
+    with pytest.raises(CalendarGapError):
+        calendar.is_workday(date(2100, 1, 4))
+
+
+def test_warns_once_per_year_and_lists_the_years() -> None:
+    warnings: list[str] = []
+    calendar = WorkCalendar(CalendarSettings(), warn=warnings.append)
+    first = calendar.deadline(datetime(2026, 12, 30, 10, tzinfo=BEIJING), 3)
+    again = calendar.deadline(datetime(2027, 3, 1, 10, tzinfo=BEIJING), 3)
+    assert (first.provisional_years, again.provisional_years) == ((2027,), (2027,))
+    assert len(warnings) == 1
+    assert "2027 年" in warnings[0] and "暂定" in warnings[0]
+    assert "calendar.years" in warnings[0]
+    later = calendar.deadline(datetime(2027, 12, 30, 10, tzinfo=BEIJING), 3)
+    assert later.provisional_years == (2027, 2028)
+    assert len(warnings) == 2 and "2028 年" in warnings[1]
+    assert calendar.provisional_years == (2027, 2028)
+
+
+def test_zero_days_is_never_provisional() -> None:
+    calendar = WorkCalendar(CalendarSettings())
+    result = calendar.deadline(datetime(2027, 1, 4, 10, tzinfo=BEIJING), 0)
+    assert result.due_date == date(2027, 1, 4)
+    assert result.provisional is False
+
+
+@pytest.mark.parametrize(
+    ("settings", "year", "expected"),
+    [
+        pytest.param(CalendarSettings(), 2026, False, id="库中年份"),
+        pytest.param(CalendarSettings(), 2027, True, id="缺数据年份"),
+        pytest.param(CalendarSettings(strict=True), 2027, False, id="strict"),
+        pytest.param(
+            CalendarSettings(years={2027: YearOverride(complete=True)}), 2027, False, id="完整录入"
+        ),
+    ],
+)
+def test_is_provisional_year(settings: CalendarSettings, year: int, expected: bool) -> None:
+    assert WorkCalendar(settings).is_provisional_year(year) is expected
+
+
+def test_use_library_false_answers_from_the_policy_alone() -> None:
+    calendar = WorkCalendar(CalendarSettings(), use_library=False)
+    # 2026-02-14 is a make-up Saturday in the library; without it, a provisional weekend.
+    info = calendar.explain(date(2026, 2, 14))
+    assert (info.workday, info.provisional) == (False, True)
+
+
+def test_weekday_fallback_is_still_accepted_and_warns_every_run(
+    invoke, policy_text: str, write_policy
+) -> None:
+    # Old policy files keep working; the statutory holidays are now honoured too.
+    path = write_policy(_calendar_settings(policy_text, weekday_fallback=True))
     for _ in range(2):
         result = invoke(
-            "--policy",
-            str(path),
-            "calendar",
-            "deadline",
-            "--start",
-            "2031-01-03T09:00:00+08:00",
-            "--days",
-            "1",
-            "--json",
-        )
+            "--policy", str(path), "calendar", "deadline", "--start", "2030-12-31T09:00:00+08:00",
+            "--days", "1", "--json",
+        )  # fmt: skip
         assert result.exit_code == 0
-        assert json.loads(result.stdout)["due_date"] == "2031-01-06"
-        assert "2031 年没有放假安排数据" in result.stderr
+        # 2031-01-01 (元旦, Wednesday) is off: the old weekday guess would have said 1 January.
+        assert json.loads(result.stdout)["due_date"] == "2031-01-02"
+        assert "2031 年的放假安排尚未录入" in result.stderr
+
+
+def test_strict_with_weekday_fallback_is_rejected(invoke, policy_text: str, write_policy) -> None:
+    text = _calendar_settings(policy_text, strict=True, weekday_fallback=True)
+    result = invoke("policy", "check", str(write_policy(text)))
+    assert result.exit_code == 2
+    assert "calendar.weekday_fallback" in result.stderr
+    assert "矛盾" in result.stderr
 
 
 def test_policy_years_reach_the_cli(invoke, policy_text: str, write_policy) -> None:
@@ -220,21 +406,21 @@ def test_policy_years_reach_the_cli(invoke, policy_text: str, write_policy) -> N
         "  years:\n    2031:\n      complete: true\n      holidays: [2031-01-01]\n      workdays: []",
     )
     result = invoke(
-        "--policy",
-        str(write_policy(text)),
-        "calendar",
-        "deadline",
-        "--start",
-        "2031-01-01T09:00:00+08:00",
-        "--days",
-        "1",
-        "--json",
-    )
+        "--policy", str(write_policy(text)), "calendar", "deadline",
+        "--start", "2030-12-31T09:00:00+08:00", "--days", "16", "--json",
+    )  # fmt: skip
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["due_date"] == "2031-01-02"
-    # Without the policy's year the same question is a gap.
-    result = invoke("calendar", "deadline", "--start", "2031-01-01T09:00:00+08:00", "--days", "1")
-    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    # The policy's complete year has no 春节 on 22-24 January.
+    assert (data["due_date"], data["provisional"]) == ("2031-01-23", False)
+    assert result.stderr == ""
+    # Without the policy's year the same question is answered provisionally: 春节
+    # 22-25 January and 27 January, the substitute for the Saturday, are off.
+    result = invoke(
+        "calendar", "deadline", "--start", "2030-12-31T09:00:00+08:00", "--days", "16", "--json"
+    )
+    data = json.loads(result.stdout)
+    assert (data["due_date"], data["provisional"]) == ("2031-01-29", True)
 
 
 @pytest.mark.parametrize(

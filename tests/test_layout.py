@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tracker.validation",),
     ("tracker.labels",),
     ("tracker.policy",),
-    ("tracker.calendar", "tracker.pii"),
+    ("tracker.calendar", "tracker.calendar_notice", "tracker.pii"),
     ("tracker.forge.kinds",),
     ("tracker.forge", "tracker.sandbox"),
     ("tracker.templates",),

@@ -255,15 +255,16 @@ def test_fail_on_overdue(invoke: Invoke, sandbox: Sandbox, forge: str, policy_fi
 
 
 def test_unknown_year_finishes_the_others_then_exits_3(
-    invoke: Invoke, forge: str, policy_file: Path
+    invoke: Invoke, forge: str, policy_file: Path, write_policy
 ) -> None:
-    # Three working days after 2026-12-31 fall in 2027, which the calendar does not know.
+    # Three working days after 2026-12-31 fall in 2027, which has no official notice yet;
+    # with `calendar.strict` the bot refuses to guess.
+    text = policy_file.read_text("utf-8").replace("  strict: false", "  strict: true")
+    strict = write_policy(text, "strict.yml")
     seed = SEED.replace("      - number: 5\n", YEAR_END_ISSUE + "      - number: 5\n")
-    sb = start(forge, invoke, policy_file, seed=seed)
+    sb = start(forge, invoke, strict, seed=seed)
     try:
-        result = check(
-            invoke, sb, forge, policy_file, "2027-01-05T09:00:00+08:00", "--apply", "--json"
-        )
+        result = check(invoke, sb, forge, strict, "2027-01-05T09:00:00+08:00", "--apply", "--json")
         assert result.exit_code == 3
         assert "2027 年" in result.stderr and "calendar.years" in result.stderr
         states = {i["number"]: i["state"] for i in json.loads(result.stdout)["issues"]}
@@ -271,6 +272,33 @@ def test_unknown_year_finishes_the_others_then_exits_3(
         assert states[1] == "late" and states[2] == "met"  # the others were still judged
         assert sla_labels(sb, 1) == ["SLA/超期答复"]  # ... and labelled
         assert sla_labels(sb, 7) == []
+    finally:
+        sb.stop()
+
+
+def test_a_year_without_a_notice_gives_provisional_deadlines(
+    invoke: Invoke, forge: str, policy_file: Path
+) -> None:
+    seed = SEED.replace("      - number: 5\n", YEAR_END_ISSUE + "      - number: 5\n")
+    sb = start(forge, invoke, policy_file, seed=seed)
+    try:
+        # 2027-01-01 is 元旦; the third working day after 2026-12-31 is Wednesday the 6th.
+        result = check(
+            invoke, sb, forge, policy_file, "2027-01-07T09:00:00+08:00", "--apply", "--json"
+        )
+        assert result.exit_code == 0, result.stderr
+        assert "2027" in result.stderr and "暂定" in result.stderr  # the calendar's warning
+        report = json.loads(result.stdout)
+        year_end = next(i for i in report["issues"] if i["number"] == 7)
+        assert year_end["state"] == "overdue" and year_end["provisional"] is True
+        assert year_end["due"] == "2027-01-06T23:59:59+08:00"
+        assert report["provisional_years"] == [2027]
+        assert sla_labels(sb, 7) == ["SLA/已超期"]
+        issues = state(sb.url)["repos"]["gdzz/support"]["issues"]
+        board = next(i for i in issues if "zzxt:dashboard" in i["body"])
+        assert "2027-01-06 23:59（暂定）" in board["body"] and "2027 年" in board["body"]
+        reminder = next(i for i in issues if i["number"] == 7)["comments"]
+        assert len(reminder) == 1 and "暂定" in reminder[0]["body"]
     finally:
         sb.stop()
 

@@ -146,8 +146,8 @@ CASES = [
         State.DUE_SOON,
         id="需求建议-第5天",
     ),
-    # A deadline running into a year the calendar does not know.
-    pytest.param(issue("2026-12-31T10:00"), [], "2027-01-05T10:00", State.UNKNOWN, id="日历缺年份"),
+    # A deadline running into a year without an official notice: counted provisionally.
+    pytest.param(issue("2026-12-31T10:00"), [], "2027-01-05T10:00", State.PENDING, id="暂定年份"),
 ]
 
 
@@ -172,9 +172,20 @@ def test_deadlines_and_responder() -> None:
     assert verdict.responder == "staff1"
 
 
-def test_unknown_names_the_year() -> None:
+def test_a_year_without_a_notice_is_provisional() -> None:
     verdict = evaluate(issue("2026-12-31T10:00"), [], RULES, t("2027-01-05T10:00"), Responders())
-    assert verdict.missing_year == 2027
+    # 2027-01-01 (元旦) is off, then the weekend: the 3rd working day is Wednesday the 6th.
+    assert verdict.due == t("2027-01-06T23:59:59")
+    assert verdict.provisional_years == (2027,) and verdict.missing_year is None
+
+
+def test_strict_calendar_names_the_missing_year() -> None:
+    strict = POLICY.model_copy(
+        update={"calendar": POLICY.calendar.model_copy(update={"strict": True})}
+    )
+    rules = Rules.build(strict)
+    verdict = evaluate(issue("2026-12-31T10:00"), [], rules, t("2027-01-05T10:00"), Responders())
+    assert verdict.state is State.UNKNOWN and verdict.missing_year == 2027
 
 
 def test_only_listed_responders_count() -> None:

@@ -39,18 +39,29 @@ class PolicyError(InputError):
 
 
 class CalendarGapError(ZzxtError):
-    """Neither chinesecalendar nor the policy knows the working days of a year."""
+    """The working days of one or more years are unknown, and guessing is not allowed.
+
+    Raised for a year that neither chinesecalendar nor the policy covers when the
+    policy sets `calendar.strict: true`, or when the statutory holidays of the year
+    cannot be computed. `year` is the earliest missing year, `years` all of them.
+    """
 
     exit_code = 3
 
-    def __init__(self, year: int) -> None:
+    def __init__(self, year: int, *more: int) -> None:
+        years = tuple(sorted({year, *more}))
+        listed = "、".join(str(y) for y in years)
         super().__init__(
-            f"工作日日历缺少 {year} 年的数据：chinesecalendar 和政策文件都没有该年的放假安排。"
-            f"请在政策文件 calendar.years 下添加 {year} 年（依据国务院办公厅当年的节假日安排通知，"
-            f"列出放假日 holidays、调休上班日 workdays，并设 complete: true），"
-            f"或升级 chinesecalendar。"
+            f"工作日日历缺少 {listed} 年的数据：chinesecalendar 和政策文件 calendar.years "
+            f"都没有{'这些年份' if len(years) > 1 else '该年'}的放假安排。"
+            f"请依据国务院办公厅当年的节假日安排通知补充："
+            f"zzxt calendar import-notice 通知.txt --write 政策文件"
+            f"（或手工在 calendar.years 下列出放假日 holidays、调休上班日 workdays，"
+            f"并设 complete: true），或升级 chinesecalendar。"
+            f"政策设置了 calendar.strict: true 时缺数据即停止；设为 false 则暂按法定节假日推算。"
         )
-        self.year = year
+        self.year = years[0]
+        self.years = years
 
 
 class ForgeError(ZzxtError):

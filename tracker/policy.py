@@ -175,14 +175,26 @@ class Report(Strict):
 
 
 class YearOverride(Strict):
-    complete: bool = False
+    """One year's days off and make-up workdays, from the State Council's notice."""
+
+    complete: bool = False  # the whole year is listed: unlisted days go by the weekday
     source: str = ""
     holidays: list[date] = []
     workdays: list[date] = []
 
 
 class CalendarSettings(Strict):
+    """Where working days come from.
+
+    Precedence for a day: a date listed under `years` > chinesecalendar > a
+    `complete` year of `years` (by weekday) > the provisional statutory calendar
+    (tracker.calendar). `strict` replaces that last step with an error (exit 3).
+    `weekday_fallback` is still accepted for old policy files and has no effect:
+    the provisional calendar does what it was for, with the statutory holidays.
+    """
+
     timezone: Text = "Asia/Shanghai"
+    strict: bool = False
     weekday_fallback: bool = False
     years: dict[int, YearOverride] = {}
 
@@ -197,6 +209,12 @@ class CalendarSettings(Strict):
 
     @model_validator(mode="after")
     def _dates_in_their_year(self) -> CalendarSettings:
+        if self.strict and self.weekday_fallback:
+            raise LocatedError(
+                ("weekday_fallback",),
+                "strict: true 要求缺数据时停止，weekday_fallback: true 要求继续估算，二者矛盾；"
+                "weekday_fallback 已不再需要，请删除这一行",
+            )
         for year, override in self.years.items():
             for kind in ("holidays", "workdays"):
                 for i, day in enumerate(getattr(override, kind)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,7 @@ class Row:
     state: State
     due: datetime | None
     owner: str
+    provisional_years: tuple[int, ...] = ()
 
 
 def rows(rules: Rules, verdicts: list[Verdict]) -> list[Row]:
@@ -56,13 +58,28 @@ def rows(rules: Rules, verdicts: list[Verdict]) -> list[Row]:
                 state=verdict.state,
                 due=verdict.due,
                 owner=owner,
+                provisional_years=verdict.provisional_years,
             )
         )
     return out
 
 
-def due_text(due: datetime | None) -> str:
-    return due.strftime("%Y-%m-%d %H:%M") if due else "—"
+def due_text(due: datetime | None, provisional: bool = False) -> str:
+    if due is None:
+        return "—"
+    return due.strftime("%Y-%m-%d %H:%M") + ("（暂定）" if provisional else "")
+
+
+def provisional_note(years: Iterable[int]) -> str:
+    """Say why a deadline is provisional, or nothing when none is."""
+    listed = sorted(set(years))
+    if not listed:
+        return ""
+    names = "、".join(f"{y} 年" for y in listed)
+    return (
+        f"标“暂定”的截止时间用到了 {names}的工作日：该年的放假安排尚未录入政策文件，"
+        "暂按法定节假日推算；录入国务院办公厅的通知后以通知为准（zzxt calendar import-notice）。"
+    )
 
 
 def dashboard_body(rules: Rules, table: list[Row], max_chars: int = MAX_BODY) -> str:
@@ -77,8 +94,9 @@ def dashboard_body(rules: Rules, table: list[Row], max_chars: int = MAX_BODY) ->
         DASHBOARD_MARK,
         f"本清单由答复时限机器人按《{policy.document.title}》{cite(basis)}自动维护，请勿手工编辑。",
         "答复时限按工作日计算：收到当天不计，调休上班的周末计入，截止到第 N 个工作日 23:59:59（北京时间）。",
-        "",
     ]
+    note = provisional_note(y for r in table for y in r.provisional_years)
+    lines += [note, ""] if note else [""]
     counts = {state: sum(1 for r in table if r.state is state) for state in GROUPS}
     lines.append("| 状态 | 数量 |")
     lines.append("| --- | --- |")
@@ -104,7 +122,7 @@ def dashboard_body(rules: Rules, table: list[Row], max_chars: int = MAX_BODY) ->
             title = r.title.replace("|", "\\|")
             row = (
                 f"| #{r.number} | {title} | {r.unit or '—'} | {r.stage or '—'} | {r.category} "
-                f"| {due_text(r.due)} | {r.owner or '未指派'} |"
+                f"| {due_text(r.due, bool(r.provisional_years))} | {r.owner or '未指派'} |"
             )
             if left_out or size + len(row) + 1 > max_chars - 200:
                 left_out += 1

@@ -57,6 +57,12 @@ class Verdict:
     responded_at: datetime | None
     responder: str | None
     missing_year: int | None = None  # set when state is UNKNOWN
+    # Years whose holidays were estimated while counting: the due time is provisional.
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.provisional_years)
 
 
 @dataclass(frozen=True)
@@ -117,10 +123,11 @@ def evaluate(
     responded_at = answer.created_at if answer else None
     responder = answer.author.login if answer else None
     try:
-        warn_at = calendar.deadline(issue.created_at, rule.warn).due
-        due = calendar.deadline(issue.created_at, rule.breach).due
+        warning = calendar.deadline(issue.created_at, rule.warn)
+        deadline = calendar.deadline(issue.created_at, rule.breach)
     except CalendarGapError as gap:
         return Verdict(issue, key, State.UNKNOWN, None, None, responded_at, responder, gap.year)
+    warn_at, due = warning.due, deadline.due
     if responded_at is not None:
         state = State.MET if responded_at <= due else State.LATE
     elif now > due:
@@ -129,7 +136,16 @@ def evaluate(
         state = State.DUE_SOON
     else:
         state = State.PENDING
-    return Verdict(issue, key, state, warn_at, due, responded_at, responder)
+    return Verdict(
+        issue,
+        key,
+        state,
+        warn_at,
+        due,
+        responded_at,
+        responder,
+        provisional_years=deadline.provisional_years,
+    )
 
 
 def evaluate_all(

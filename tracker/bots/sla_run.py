@@ -15,7 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tracker.bots.dashboard import DASHBOARD_MARK, Row, dashboard_body, rows
+from tracker.bots.dashboard import (
+    DASHBOARD_MARK,
+    Row,
+    dashboard_body,
+    due_text,
+    provisional_note,
+    rows,
+)
 from tracker.bots.rules import Rules
 from tracker.bots.sla import (
     Responders,
@@ -96,6 +103,10 @@ class RunReport:
     @property
     def missing_years(self) -> list[int]:
         return sorted({o.verdict.missing_year for o in self.outcomes if o.verdict.missing_year})
+
+    @property
+    def provisional_years(self) -> list[int]:
+        return sorted({y for o in self.outcomes for y in o.verdict.provisional_years})
 
 
 def read(forge: Forge, rules: Rules) -> Snapshot:
@@ -197,12 +208,14 @@ def escalation_comment(rules: Rules, issue: Issue, verdict: Verdict) -> str:
     policy = rules.policy
     targets = list(issue.assignees) or list(policy.sla.escalate_to)
     mention = " ".join(f"@{t}" for t in targets)
-    due = verdict.due.strftime("%Y-%m-%d %H:%M") if verdict.due else "—"
+    due = due_text(verdict.due, verdict.provisional)
     category = policy.category(verdict.category).name if verdict.category else "未分类问题"
     head = f"{mention} " if mention else ""
     basis = cite([*policy.articles.first_contact, *policy.articles.deadlines])
     return (
         f"{ESCALATION_MARK}\n"
         f"{head}本{category}已超过答复时限（截止 {due}，北京时间），尚未答复。"
-        "请按首接负责制尽快答复并在本问题中说明处理进度" + (f"（{basis}）。" if basis else "。")
+        "请按首接负责制尽快答复并在本问题中说明处理进度"
+        + (f"（{basis}）。" if basis else "。")
+        + (f"\n\n{provisional_note(verdict.provisional_years)}" if verdict.provisional else "")
     )

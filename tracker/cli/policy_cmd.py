@@ -83,7 +83,7 @@ def describe(p: Policy, source: str) -> str:
         f"邮件主题格式：{p.title_prefix(p.categories[0].key).rstrip(p.report.title_separator)}",
         f"时区：{p.calendar.timezone}；按年补充的放假安排："
         + ("、".join(str(y) for y in sorted(p.calendar.years)) or "无")
-        + ("；缺数据年份按周一至周五估算" if p.calendar.weekday_fallback else ""),
+        + ("；缺数据年份报错停止" if p.calendar.strict else "；缺数据年份按法定节假日暂定"),
         f"知识库：{p.site.url}",
     ]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from tracker.bots.dashboard import due_text
+from tracker.bots.dashboard import due_text, provisional_note
 from tracker.bots.sla import STATE_NAMES
 from tracker.bots.sla import State as SlaState
 from tracker.bots.sla_run import RunReport, run
@@ -85,7 +85,7 @@ def check(
     else:
         _print(report, do_apply)
     if report.missing_years:
-        raise CalendarGapError(report.missing_years[0])
+        raise CalendarGapError(*report.missing_years)
     if fail_on_overdue and report.summary[SlaState.OVERDUE.value]:
         raise ZzxtError(f"有 {report.summary[SlaState.OVERDUE.value]} 个问题超期未答复。")
 
@@ -113,6 +113,7 @@ def _as_json(report: RunReport, policy: Policy) -> dict[str, object]:
                 "state": o.verdict.state.value,
                 "warn_at": iso(o.verdict.warn_at),
                 "due": iso(o.verdict.due),
+                "provisional": o.verdict.provisional,
                 "responded_at": iso(o.verdict.responded_at),
                 "responder": o.verdict.responder,
                 "labels_added": o.labels_added,
@@ -121,6 +122,7 @@ def _as_json(report: RunReport, policy: Policy) -> dict[str, object]:
             for o in report.outcomes
         ],
         "summary": report.summary,
+        "provisional_years": report.provisional_years,
         "writes": report.writes,
         "deferred": report.deferred,
     }
@@ -136,7 +138,7 @@ def _print(report: RunReport, applied: bool) -> None:
             r.stage,
             r.category,
             STATE_NAMES[r.state],
-            due_text(r.due),
+            due_text(r.due, bool(r.provisional_years)),
             r.owner or "未指派",
         ]
         for r in report.table
@@ -146,6 +148,8 @@ def _print(report: RunReport, applied: bool) -> None:
         click.echo(table.render(header, body))
     counts = "，".join(f"{STATE_NAMES[SlaState(k)]} {v}" for k, v in report.summary.items() if v)
     click.echo(f"汇总：{counts or '无'}")
+    if report.provisional_years:
+        click.echo(provisional_note(report.provisional_years))
     if applied:
         click.echo(f"已写入 {report.writes} 次；进度清单为问题 #{report.dashboard_number}。")
         if report.deferred:
