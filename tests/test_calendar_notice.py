@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import shared_file
+from tests.support.paths import shared_file
 from tracker.calendar import WorkCalendar
 from tracker.calendar_notice import Notice, insert_years, parse_notice, render_blocks
 from tracker.errors import InputError

@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tracker.labels",),
     ("tracker.policy",),
     ("tracker.calendar", "tracker.calendar_notice", "tracker.pii"),
+    ("tracker.usertext",),
     ("tracker.forge.kinds",),
     ("tracker.forge", "tracker.sandbox"),
     ("tracker.templates",),

@@ -327,6 +327,8 @@ class Sla(Strict):
     responder_team: str = ""  # "org/team": its members count as responders too
     escalate_to: list[Text] = []  # @mentioned when an overdue issue has no assignee
     bots: list[Text] = []  # more logins to treat as bots
+    # The bot's own login, when the token cannot read it (GET /user) and it is not the CI's bot.
+    bot_login: str = ""
     exempt_labels: list[Key] = ["rejected"]  # fixed label keys
     dashboard_title: Text = "问题处理进度清单"
 

@@ -66,9 +66,9 @@ class Writer:
         if self._record("assign", number, *logins):
             self.forge.assign(number, logins)
 
-    def create_issue(self, title: str, body: str) -> int | None:
+    def create_issue(self, title: str, body: str, labels: list[str] | None = None) -> int | None:
         if self._record("create_issue", None, title):
-            return self.forge.create_issue(title, body, []).number
+            return self.forge.create_issue(title, body, labels or []).number
         return None
 
     def edit_issue(self, number: int, body: str) -> None:

@@ -35,6 +35,7 @@ class ForgeKind:
     server_url_vars: tuple[str, ...]  # CI variables holding the browser URL, first wins
     token_vars: tuple[str, ...]  # CI variables holding a token, first wins
     token_secret: str  # the CI's own token secret, the workflows' fallback
+    ci_bot_login: str  # who writes with the CI's own token (when /user cannot say)
     template_dir: str  # issue forms and the template chooser
     workflow_dir: str  # CI workflows
     form_description_key: str  # the issue form's one-line description key
@@ -68,6 +69,7 @@ GITEA = ForgeKind(
     server_url_vars=("GITEA_SERVER_URL", "GITHUB_SERVER_URL"),
     token_vars=("GITEA_TOKEN", "GITHUB_TOKEN"),
     token_secret="GITEA_TOKEN",
+    ci_bot_login="gitea-actions",
     template_dir=".gitea/ISSUE_TEMPLATE",
     workflow_dir=".gitea/workflows",
     # Gitea's own key is `about`; it reads `description` only as a fallback since 1.20.
@@ -87,6 +89,7 @@ GITHUB = ForgeKind(
     server_url_vars=("GITHUB_SERVER_URL",),
     token_vars=("GITHUB_TOKEN",),
     token_secret="GITHUB_TOKEN",
+    ci_bot_login="github-actions[bot]",
     template_dir=".github/ISSUE_TEMPLATE",
     workflow_dir=".github/workflows",
     form_description_key="description",
