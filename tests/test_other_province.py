@@ -79,6 +79,8 @@ def other_province() -> dict[str, Any]:
         ],
     }
     data["cities"] = ["甲市", "乙市", "丙市", "厅直属"]
+    # The mail section names Guangdong's cities and units: this province writes its own.
+    data["mail"] = {"city_aliases": {"厅直属": ["厅属"]}, "unit_rules": []}
     data["categories"].append(
         {
             "key": "security",
