@@ -246,6 +246,13 @@ def open_mailbox(
         except (imaplib.IMAP4.error, OSError) as error:
             raise fail(f"登录（用户 {server.user}）", error) from None
         try:
+            # Servers announce more after login (MOVE, UIDPLUS); imaplib keeps the first list.
+            typ, data = conn.capability()
+            if typ == "OK" and data and isinstance(data[-1], bytes):
+                conn.capabilities = tuple(data[-1].decode("ascii", "replace").upper().split())
+        except (imaplib.IMAP4.error, OSError) as error:
+            raise fail("读取服务器能力", error) from None
+        try:
             typ, data = conn.select(encode_mailbox_name(mailbox))
         except (imaplib.IMAP4.error, OSError) as error:
             raise fail(f"打开邮箱文件夹“{mailbox}”", error) from None

@@ -23,7 +23,7 @@ FINGERPRINT_LENGTH = 16  # hex digits: 64 bits
 _ID = re.compile(r"<([^<>\s]+)>")
 _OURS = re.compile(r"^zzxt\.([0-9a-f]{16})\.[a-z0-9-]+@", re.IGNORECASE)
 # `#12`, `[#12]`, `问题#12`, `问题 #12`, `问题编号12`, `问题编号：12`; never `C#` or `&#12;`.
-_ISSUE_NUMBER = re.compile(r"(?:(?<![\w&#])#\s?|问题编号\s*[:：]?\s*)(\d{1,7})(?!\d)")
+_ISSUE_NUMBER = re.compile(r"(?:(?<![A-Za-z0-9_&#])#\s?|问题编号\s*[:：]?\s*)(\d{1,7})(?!\d)")
 # Headers by which mail software says a message was sent by a machine (RFC 3834, common usage).
 _BULK = {"bulk", "junk", "list", "auto_reply"}
 _DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply")
