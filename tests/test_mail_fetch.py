@@ -14,6 +14,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -26,8 +27,12 @@ from tests.support.dovecot import UNICODE_PASSWORD, UNICODE_USER, Dovecot, start
 from tests.support.paths import ROOT, Invoke
 from tests.support.sandbox import forge_args, state
 from tests.support.smtp_recorder import SmtpRecorder
-from tracker.bots.mail_marks import MailMark, parse_mark
+from tracker.bots import mail_fetch
+from tracker.bots.mail_fetch import Incoming, MessagePlan, Snapshot, incoming
+from tracker.bots.mail_marks import BotIssues, MailMark, parse_mark
+from tracker.bots.rules import Rules
 from tracker.errors import InputError
+from tracker.forge.model import Issue, User
 from tracker.mail.imap import KEYWORD_DONE, KEYWORD_REJECTED, encode_mailbox_name
 from tracker.mail.servers import parse_server_url
 from tracker.mail.thread import (
@@ -601,3 +606,82 @@ def test_write_budget_leaves_the_rest_unmarked(
     assert rest.exit_code == 0, rest.stderr
     assert len(bot_issues(sandbox)) == 5
     assert all(KEYWORD_DONE in f for f in dovecot.messages(box).values())
+
+
+# The plan, table-driven (no servers).
+
+RULES = Rules.build(POLICY)
+ARRIVED = datetime(2026, 11, 30, 9, 0, tzinfo=mb.BEIJING)
+
+
+def _incoming(data: bytes, uid: str = "1", flags: frozenset[str] = frozenset()) -> Incoming:
+    return incoming(uid, data, POLICY, received=ARRIVED, flags=flags)
+
+
+def _plan(
+    messages: list[Incoming],
+    *,
+    threads: dict[str, int] | None = None,
+    existing: frozenset[int] = frozenset(),
+    replied: dict[int, frozenset[str]] | None = None,
+    sender: str | None = mb.SERVICE,
+) -> list[MessagePlan]:
+    marks = [
+        (_issue(number), MailMark(fingerprint, "", "", "", ""))
+        for fingerprint, number in (threads or {}).items()
+    ]
+    opened = {fingerprint: number for fingerprint, number in (threads or {}).items()}
+    snapshot = Snapshot(messages, BotIssues(opened, marks), existing, replied or {}, "keyword")
+    return mail_fetch.plan(snapshot, RULES, sender).messages
+
+
+def _issue(number: int) -> Issue:
+    return Issue(number, "t", "", User("zzxt-bot"), (), (), "open", ARRIVED, ARRIVED)
+
+
+def test_plan_new_reports_rejections_and_machine_mail() -> None:
+    new, rejected, auto = (
+        _incoming(mb.corpus("01"), "1"),
+        _incoming(mb.corpus("33"), "2"),
+        _incoming(mb.auto_reply(), "3"),
+    )
+    plans = _plan([new, rejected, auto])
+    assert [p.action for p in plans] == ["issue", "reject", "ignore"]
+    assert plans[0].issue is not None and plans[0].outcome == "done"
+    assert plans[0].issue.labels[:2] == ("类别/应用类问题", "状态/待受理")
+    assert plans[1].answer is not None and plans[1].answer.to == "zhangxy@gz-edu.example.cn"
+    assert plans[1].answer.in_reply_to == mb.expected("33")["message_id"]
+    assert plans[2].outcome == "auto" and plans[2].issue is None
+    # Without a sender address nothing is answered; once answered (by anyone), never again.
+    assert _plan([rejected], sender=None)[0].answer is None
+    answered = _incoming(mb.corpus("33"), flags=frozenset({"\\Answered", KEYWORD_REJECTED}))
+    again = _plan([answered])[0]
+    assert again.answer is None and again.outcome == "answered"
+
+
+def test_plan_finds_what_is_already_on_the_tracker() -> None:
+    first = _incoming(mb.corpus("01"))
+    known = _plan([first], threads={first.fingerprint: 7})[0]
+    assert (known.action, known.number, known.issue) == ("issue", 7, None)
+    twice = _plan([first, _incoming(mb.corpus("01"), "2")])
+    assert twice[0].issue is not None and twice[1].issue is None  # one issue per message
+
+
+def test_plan_threads_replies() -> None:
+    original = _incoming(mb.corpus("01"), "1")
+    reply = _incoming(mb.reply_to_corpus(FIRST_ID), "2")
+    on_tracker = _plan([reply], threads={original.fingerprint: 7})[0]
+    assert (on_tracker.action, on_tracker.number) == ("comment", 7)
+    assert on_tracker.comment is not None and mb.STUDENT_ID not in on_tracker.comment
+    posted = _plan(
+        [reply],
+        threads={original.fingerprint: 7},
+        replied={7: frozenset({reply.fingerprint})},
+    )[0]
+    assert posted.action == "comment" and posted.comment is None
+    same_run = _plan([original, reply])
+    assert same_run[1].action == "comment" and same_run[1].thread == original.fingerprint
+    by_number = _incoming(mb.reply_by_number(1))
+    assert _plan([by_number], existing=frozenset({1}))[0].number == 1
+    # A number that is not on the tracker makes no thread: the subject is read as a report.
+    assert _plan([by_number])[0].action == "reject"
