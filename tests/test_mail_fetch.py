@@ -685,3 +685,19 @@ def test_plan_threads_replies() -> None:
     assert _plan([by_number], existing=frozenset({1}))[0].number == 1
     # A number that is not on the tracker makes no thread: the subject is read as a report.
     assert _plan([by_number])[0].action == "reject"
+
+
+def test_a_huge_mail_still_fits_in_an_issue() -> None:
+    # A body the forge refused would stop every later run at this message.
+    body = (
+        "单位：广州市教育局\n姓名：陈老师\n联系方式：13800138000\n问题简要描述："
+        + "很长的描述" * 30_000
+    )
+    data = mb.message(
+        "广州市-义务教育-应用类问题：导入报错", body, message_id="<huge@gz.example.cn>"
+    )
+    planned = _plan([_incoming(data)])[0]
+    assert planned.issue is not None and len(planned.issue.body) < 65_536
+    untitled = mb.message("广州市-义务教育-应用类问题", body, message_id="<huge2@gz.example.cn>")
+    issue = _plan([_incoming(untitled)])[0].issue
+    assert issue is not None and len(issue.title) < 256 and issue.title.endswith("…")

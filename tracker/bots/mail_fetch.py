@@ -72,6 +72,10 @@ from tracker.usertext import inline, masked
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_BODY_CHARS = 20_000  # of mail text copied into an issue or a comment
+# Of one answer: GitHub refuses bodies over 65,536 characters, and a refused body would
+# stop every later run at the same message.
+MAX_FIELD_CHARS = 2_000
+MAX_TITLE_CHARS = 80  # of the problem part of a title (GitHub takes 256 characters in all)
 MAX_PROBLEMS = 20  # attachment problems listed per message
 XLSX_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -284,6 +288,8 @@ def _read_workbook(policy: Policy, name: str, data: bytes, directory: Path) -> W
         result = read_workbook(policy, path)
     except InputError as error:
         return WorkbookRead(shown, None, (), (masked(error.message),))
+    except Exception:  # a third-party reader on hostile bytes: one bad file must not stop the run
+        return WorkbookRead(shown, None, (), ("文件无法读取，可能已损坏。",))
     problems = tuple(masked(e) for e in result.errors)
     return WorkbookRead(shown, result.form, tuple(result.rows), problems)
 
@@ -424,18 +430,19 @@ def _labels(rules: Rules, fields: dict[str, str]) -> tuple[str, ...]:
 
 
 def _summary(mail: ParsedMail, policy: Policy) -> str:
+    """The title's problem part: the subject's topic, or the first line of 问题简要描述."""
     separator = policy.report.title_separator
+    tail = ""
     if separator and separator in mail.title:
         tail = mail.title.split(separator, 1)[1].strip()
-        if tail:
-            return tail
-    return mail.fields.get("summary", "").split("\n")[0].strip() or "邮件报送的问题"
+    tail = tail or mail.fields.get("summary", "").split("\n")[0].strip()
+    return _clip(tail, MAX_TITLE_CHARS) or "邮件报送的问题"
 
 
 def _submission(item: Incoming, rules: Rules) -> intake.Submission:
     mail = item.mail
     assert mail.category is not None
-    fields: dict[str, Value] = dict(mail.fields)
+    fields: dict[str, Value] = {k: _clip(v, MAX_FIELD_CHARS) for k, v in mail.fields.items()}
     return intake.Submission(
         category=mail.category,
         fields=fields,
@@ -470,8 +477,10 @@ def _rows(
                 if row.source is not None
                 else ""
             )
-            summary = (row.fields.get("summary") or "").split("\n")[0].strip()
-            fields: dict[str, Value] = dict(row.fields)
+            summary = _clip(
+                (row.fields.get("summary") or "").split("\n")[0].strip(), MAX_TITLE_CHARS
+            )
+            fields: dict[str, Value] = {k: _clip(v, MAX_FIELD_CHARS) for k, v in row.fields.items()}
             wanted.append(
                 intake.Submission(
                     category=row.category,
