@@ -4,6 +4,7 @@
     ├── InputError           exit 2  bad input: an option, a date, a file to read
     │   └── PolicyError      exit 2  the policy file cannot be read or is invalid
     ├── CalendarGapError     exit 3  the working-day calendar has no data for a year
+    ├── MailServerError      exit 10 the IMAP or SMTP server refused us or is unreachable
     └── ForgeError           exit 8  the tracker (Gitea/GitHub) failed or is unreachable
         ├── AuthError        exit 4  no token, or the token was refused (401)
         ├── PermissionDenied exit 5  the token may not do this (403)
@@ -62,6 +63,12 @@ class CalendarGapError(ZzxtError):
         )
         self.year = years[0]
         self.years = years
+
+
+class MailServerError(ZzxtError):
+    """The mail server (IMAP or SMTP) refused the login or a command, or could not be reached."""
+
+    exit_code = 10
 
 
 class ForgeError(ZzxtError):
