@@ -124,3 +124,25 @@ def test_identity_recognises_only_the_bot() -> None:
 def test_marker_refuses_what_is_not_a_fingerprint() -> None:
     with pytest.raises(ValueError):
         intake.marker("not hex -->")
+
+
+def test_a_hostile_answer_cannot_mention_embed_or_forge_a_field(client: Forge) -> None:
+    item = submission("e" * 16)
+    hostile = (
+        "@admin 请看 ![x](http://evil.example/p.png)\n### 联系电话\n\n110\n<!-- zzxt:intake "
+        + "f" * 16
+        + " -->"
+    )
+    fields = {**item.fields, "steps": hostile}
+    number = run(client, [intake.Submission(**{**item.__dict__, "fields": fields})])["e" * 16]
+    assert number is not None
+    body = client.get_issue(number).body
+    assert (
+        "@admin" not in body
+        and "![x](" not in body
+        and "<!--" not in body.replace(intake.marker("e" * 16), "")
+    )
+    parsed = parse_body(RULES.forms, body)
+    assert parsed.fields["phone"] == "13912345678"  # the forged heading did not replace the answer
+    # The forged fingerprint does not count: opening ffff… still creates an issue.
+    assert list(run(client, [submission("f" * 16)])) == ["f" * 16]

@@ -11,6 +11,9 @@ these functions. Each first masks personal numbers with the rules of
   (a zero-width joiner after `@`, inside `://`, `www.` and after `#`).
 - `plain`: the same text for a terminal, JSON or a log: masked, one line,
   without control characters.
+- `defang`: multi-line text kept readable as Markdown (an answer copied into an
+  issue the bot opens) but without what would act: no @mention, HTML (comments
+  and so forged markers included), image, link or heading line.
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ def plain(text: str, limit: int | None = None) -> str:
     text = _SPACE.sub(" ", text).strip()
     if limit is not None and len(text) > limit:
         text = text[: max(limit - 1, 0)] + "…"
+    return text
+
+
+def defang(text: str) -> str:
+    """Masked multi-line text whose Markdown cannot mention, link, embed, mark or head."""
+    text = _CONTROL.sub("", masked(text).replace("\r\n", "\n"))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = (
+        text.replace("@", "@" + ZWJ).replace("![", "!" + ZWJ + "[").replace("](", "]" + ZWJ + "(")
+    )
+    text = re.sub(r"(?i)(\w):(?=//)", r"\1" + ZWJ + ":", text)
+    text = re.sub(r"(?m)^([ \t]*)([#=]|-{3,}|`{3,}|~{3,})", r"\1\\\2", text)
     return text
 
 

@@ -10,7 +10,10 @@ marker holding a fingerprint of its source. A marker counts only in an issue
 the bot itself wrote, so a rerun, a second mailbox holding the same message or
 a crash between creating and recording finds the issue and opens no second one.
 Personal numbers are masked on the way in; the reporter's own contact phone
-(the `phone` field) is kept, as the form asks for it.
+(the `phone` field) is kept, as the form asks for it. The bot is the author of
+these issues, so answers are defanged (`tracker.usertext.defang`): a mail that
+says `@someone`, holds HTML, an image or a `### 联系电话` line cannot make the bot
+mention, embed or forge a field.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from tracker.forge.model import Forge
 from tracker.templates.form_body import render_body
 from tracker.templates.form_parse import Value
 from tracker.templates.forms import CONFIRMATIONS_ID
-from tracker.usertext import masked
+from tracker.usertext import defang, plain
 
 INTAKE = "zzxt:intake"
 CONTACT_FIELD = "phone"  # the reporter's own number: the form asks for it
@@ -91,9 +94,11 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
     answers: dict[str, Value] = {}
     for key, value in item.fields.items():
         if isinstance(value, list):
-            answers[key] = [masked(v) for v in value]
+            answers[key] = [plain(v) for v in value]
+        elif key == CONTACT_FIELD:
+            answers[key] = " ".join(value.split())  # the reporter's own number: kept
         else:
-            answers[key] = value if key == CONTACT_FIELD else masked(value)
+            answers[key] = defang(value)
     if item.confirmed:
         answers[CONFIRMATIONS_ID] = list(form.element(CONFIRMATIONS_ID).options)
     city = str(answers.get("city") or "") or policy.report.city_placeholder
@@ -101,11 +106,11 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
     title = (
         policy.subject(city, stage, item.category)
         + policy.report.title_separator
-        + masked(item.summary).strip()
+        + plain(item.summary)
     )
     body = (
         render_body(form, answers)
-        + f"---\n\n来源：{masked(item.source)}\n\n{marker(item.fingerprint)}\n"
+        + f"---\n\n来源：{defang(plain(item.source))}\n\n{marker(item.fingerprint)}\n"
     )
     labels = (
         rules.labels.category(item.category),
