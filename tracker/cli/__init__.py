@@ -14,10 +14,12 @@ from tracker import __version__
 from tracker.cli import (
     attachments_cmd,
     calendar_cmd,
+    escalate_cmd,
     faq_cmd,
     forms_cmd,
     labels_cmd,
     mail_cmd,
+    mirror_cmd,
     pii_cmd,
     policy_cmd,
     sandbox_cmd,
@@ -76,5 +78,7 @@ for _group in (
     triage_cmd.triage,
     mail_cmd.mail,
     attachments_cmd.attachments,
+    escalate_cmd.escalate,
+    mirror_cmd.mirror,
 ):
     cli.add_command(_group)
