@@ -26,10 +26,10 @@ from tracker.bots.upstream import (
     escalated_marker,
     escalated_to,
     escalation_fingerprint,
-    missing_labels,
+    fit_labels,
 )
 from tracker.bots.writer import Writer
-from tracker.errors import InputError, ZzxtError
+from tracker.errors import InputError
 from tracker.forge.model import Comment, Issue
 from tracker.policy import Policy
 from tracker.templates.form_parse import Value, parse_body
@@ -144,19 +144,13 @@ def plan(snapshot: Snapshot, city: Tracker, upstream: Tracker) -> EscalationPlan
             confirmed=CONFIRMATIONS_ID not in parsed.missing,
         )
         (new_issue,) = intake.plan([submission], {}, upstream.rules)
-        lacking = missing_labels(new_issue.labels, snapshot.upstream_labels)
-        needed = {upstream.rules.labels.category(category), upstream.rules.labels.fixed("pending")}
-        if needed & set(lacking):
-            raise ZzxtError(
-                f"上级问题台账 {upstream.repo} 缺少标签 {'、'.join(sorted(needed & set(lacking)))}："
-                "请上级管理员先运行 zzxt sync --apply 同步标签和表单，再报送。"
-            )
-        if lacking:
-            warnings.append(f"上级问题台账缺少标签 {'、'.join(lacking)}，报送时不加这些标签。")
-            kept = tuple(label for label in new_issue.labels if label not in lacking)
-            new_issue = intake.NewIssue(
-                new_issue.fingerprint, new_issue.title, new_issue.body, kept
-            )
+        new_issue, dropped = fit_labels(
+            new_issue,
+            snapshot.upstream_labels,
+            [upstream.rules.labels.category(category), upstream.rules.labels.fixed("pending")],
+            f"上级问题台账 {upstream.repo} ",
+        )
+        warnings += dropped
     escalated = city.rules.labels.tier("escalated")
     labels = [] if escalated in issue.labels else [escalated]
     return EscalationPlan(

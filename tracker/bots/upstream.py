@@ -16,9 +16,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tracker.bots.identity import BotIdentity
+from tracker.bots.intake import NewIssue
 from tracker.bots.rules import Rules
 from tracker.bots.writer import Writer
-from tracker.errors import AuthError, ForgeError, NotFound, PermissionDenied, PublicRepoRefused
+from tracker.errors import (
+    AuthError,
+    ForgeError,
+    NotFound,
+    PermissionDenied,
+    PublicRepoRefused,
+    ZzxtError,
+)
 from tracker.forge.model import Comment, Forge, Issue
 
 CREATE_ATTEMPTS = 3
@@ -76,6 +84,28 @@ def missing_labels(wanted: Iterable[str], present: Iterable[str]) -> list[str]:
     """Return the wanted labels the tracker lacks (compared as both forges do, ignoring case)."""
     have = {name.casefold() for name in present}
     return [name for name in wanted if name.casefold() not in have]
+
+
+def fit_labels(
+    new: NewIssue, present: Iterable[str], essential: Iterable[str], where: str
+) -> tuple[NewIssue, list[str]]:
+    """Drop the labels a tracker lacks from a new issue; refuse if an essential one is missing.
+
+    Gitea refuses an issue with an unknown label, GitHub makes one up: neither is wanted.
+    Returns the issue and a warning per label left out.
+    """
+    lacking = missing_labels(new.labels, present)
+    needed = [name for name in essential if name in lacking]
+    if needed:
+        raise ZzxtError(
+            f"{where}缺少标签 {'、'.join(needed)}：请先对该台账运行 zzxt sync --apply 同步标签和表单。"
+        )
+    if not lacking:
+        return new, []
+    kept = tuple(label for label in new.labels if label not in lacking)
+    return NewIssue(new.fingerprint, new.title, new.body, kept), [
+        f"{where}缺少标签 {'、'.join(lacking)}，新建问题时不加这些标签。"
+    ]
 
 
 def create_once(

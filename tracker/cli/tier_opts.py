@@ -77,7 +77,7 @@ def open_tiers(
         settings.url,
         settings.repo,
         city_rules,
-        _city_identity(city_forge, policy),
+        bot_identity(city_forge, policy),
     )
     upstream = Tracker(
         up_forge,
@@ -89,7 +89,8 @@ def open_tiers(
     return Tiers(city, upstream, once)
 
 
-def _city_identity(forge: Forge, policy: Policy) -> BotIdentity:
+def bot_identity(forge: Forge, policy: Policy) -> BotIdentity:
+    """The bot's login on this tracker; refuse to go on without it (markers would not count)."""
     identity = read_identity(forge, policy, os.environ)
     if identity.login is None:
         raise InputError(
