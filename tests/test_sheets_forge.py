@@ -88,6 +88,13 @@ def answers(category: str, **over: Value) -> dict[str, Value]:
             "affected": "约 50 条",
         },
         "requirement": {"module": "名单管理", "current": "只能逐条导出", "proposal": "批量导出"},
+        "account": {
+            "request_type": "新增账号",
+            "account_level": "市级",
+            "account_role": "市级资助管理员",
+            "account_count": "2",
+            "reason": "新任工作人员",
+        },
     }
     return {**base, **own[category], **over}
 

@@ -12,6 +12,7 @@ import click
 
 from tracker import __version__
 from tracker.cli import (
+    accounts_cmd,
     attachments_cmd,
     calendar_cmd,
     escalate_cmd,
@@ -80,5 +81,6 @@ for _group in (
     attachments_cmd.attachments,
     escalate_cmd.escalate,
     mirror_cmd.mirror,
+    accounts_cmd.accounts,
 ):
     cli.add_command(_group)
