@@ -17,6 +17,7 @@ from tracker.cli import (
     calendar_cmd,
     escalate_cmd,
     faq_cmd,
+    filing_cmd,
     forms_cmd,
     labels_cmd,
     mail_cmd,
@@ -82,5 +83,6 @@ for _group in (
     escalate_cmd.escalate,
     mirror_cmd.mirror,
     accounts_cmd.accounts,
+    filing_cmd.filing,
 ):
     cli.add_command(_group)
