@@ -1128,27 +1128,48 @@ def load_layers(path: Path | None, fetcher: Callable[[str], str] = fetch) -> Pol
             )
         chain.append(parent)
     merged = single(chain[-1])
-    policy = _validate(merged)
+    policy = _validate(merged, [chain[-1].source])
     upstream = None
-    for parent, child in zip(reversed(chain), list(reversed(chain))[1:], strict=False):
+    for depth in range(len(chain) - 2, -1, -1):
+        parent, child = chain[depth + 1], chain[depth]
         if policy.level == "province":
             upstream = policy
         merged = Overlay(child, _refusals(parent, child)).apply(merged)
-        policy = _validate(merged)
+        policy = _validate(merged, [layer.source for layer in chain[depth:]])
     layers = PolicyLayers(policy, tuple(layer.source for layer in chain), merged.origins, upstream)
     _check_upstream(layers)
     return layers
 
 
-def _validate(merged: Merged) -> Policy:
+def _validate(merged: Merged, order: list[str]) -> Policy:
     return validate_data(
         Policy,
         merged.data,
-        merged.origins,
+        _blame(merged.origins, order),
         kind="政策文件",
         hint="请修改后运行 zzxt policy check 重新校验。",
         error=PolicyError,
     )
+
+
+def _blame(
+    origins: dict[tuple[str, ...], tuple[str, int]], order: list[str]
+) -> dict[tuple[str, ...], tuple[str, int]]:
+    """Point each value at the latest file that changed anything inside it (`order`: latest first).
+
+    A city that changes one deadline's `warn` makes the whole deadline its own for an
+    error about that deadline: the message should name the city's file, not the province's.
+    """
+    rank = {source: i for i, source in enumerate(order)}
+    blamed = dict(origins)
+    for path, (source, line) in sorted(origins.items(), key=lambda item: item[1][1]):
+        for n in range(len(path)):
+            current = blamed.get(path[:n])
+            if current is not None and rank.get(source, len(order)) < rank.get(
+                current[0], len(order)
+            ):
+                blamed[path[:n]] = (source, line)
+    return blamed
 
 
 def _refusals(
