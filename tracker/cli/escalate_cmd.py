@@ -41,7 +41,7 @@ def escalate(
     \b
     示例：
       zzxt --policy 佛山市.yml escalate --forge gitea --url https://git.fs.example.cn --repo fs/support --issue 12
-      zzxt --policy 佛山市.yml escalate --repo fs/support --issue 12 --apply
+      ZZXT_POLICY=佛山市.yml zzxt escalate --repo fs/support --issue 12 --apply
     """
     tiers = open_tiers(state, forge, url, repo, write_interval, verbose)
     city, upstream = tiers.city, tiers.upstream

@@ -40,7 +40,7 @@ def mirror(
     \b
     示例：
       zzxt --policy 佛山市.yml mirror --forge gitea --url https://git.fs.example.cn --repo fs/support
-      zzxt --policy 佛山市.yml mirror --repo fs/support --apply
+      ZZXT_POLICY=佛山市.yml zzxt mirror --repo fs/support --apply
     """
     tiers = open_tiers(state, forge, url, repo, write_interval, verbose)
     city, upstream = tiers.city, tiers.upstream
