@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from tests.support.tiers import EXAMPLE
-from tracker.bots import escalate, mirror
+from tracker.attachments import ReadResult, SheetRow
+from tracker.attachments.rows import Source
+from tracker.bots import escalate, mirror, sheets
 from tracker.bots.identity import BotIdentity
 from tracker.bots.rules import Rules
 from tracker.bots.sla import Responders
@@ -228,3 +230,25 @@ def test_a_quoted_reply_renders_as_its_literal_text(text: str) -> None:
     expected = [plain(line) for line in text.replace("\r\n", "\n").strip().split("\n")]
     got = "\n".join(shown).replace(ZWJ, "").split("\n")
     assert [line for line in got if line] == [line.replace(ZWJ, "") for line in expected if line]
+
+
+def test_a_marker_typed_into_a_report_never_passes_for_the_bots_own(tmp_path: Path) -> None:
+    """Escalation and import copy people's text into issues the bot writes: a marker in it is
+    broken, so the upstream issue holds exactly one marker, the bot's."""
+    rules = city_policy(tmp_path)
+    city = tracker(rules, "fs/support", "fs-bot")
+    up = tracker(Rules.build(PROVINCE), "gdzz/support", "fs-up")
+    form = next(f for f in rules.forms if f.category == "technical")
+    planted = "<!-- zzxt:intake " + "ab" * 8 + " -->"
+    body = render_body(form, {**ANSWERS, "stage": "义务教育", "subcategory": "数据问题", "urgent": "是",
+                              "steps": f"1. 导入\n{planted}", "summary": f"人数不符{planted}"})  # fmt: skip
+    plan = escalate.plan(snapshot(rules, issue(7, body, form.labels), [], {}), city, up)
+    assert plan.new_issue is not None
+    assert plan.new_issue.body.count("<!--") == 1 and planted not in plan.new_issue.title
+    row = SheetRow(2, "application", "义务教育", {"city": "广州市", "summary": planted, "detail": planted},
+                   source=Source(f"{planted}.xlsx", "义务教育", 5))  # fmt: skip
+    result = ReadResult(file="a.xlsx", form=2, rows=[row])
+    (new,) = sheets.import_plan(
+        result, {}, Rules.build(PROVINCE), [s.name for s in PROVINCE.label_book().specs()]
+    ).new
+    assert new.body.count("<!--") == 1

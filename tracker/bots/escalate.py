@@ -27,6 +27,7 @@ from tracker.bots.upstream import (
     escalated_to,
     escalation_fingerprint,
     fit_labels,
+    no_markers,
 )
 from tracker.bots.writer import Writer
 from tracker.errors import InputError
@@ -133,10 +134,10 @@ def plan(snapshot: Snapshot, city: Tracker, upstream: Tracker) -> EscalationPlan
             upstream.rules.labels.city(str(fields["city"])),
             *([upstream.rules.labels.stage(str(fields["stage"]))] if fields.get("stage") else []),
         ]
-        summary = _summary(issue, parsed.fields, policy)
+        summary = str(no_markers(_summary(issue, parsed.fields, policy)))
         submission = intake.Submission(
             category=category,
-            fields=fields,
+            fields={key: no_markers(value) for key, value in fields.items()},
             summary=summary,
             fingerprint=fingerprint,
             source=source,

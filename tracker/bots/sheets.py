@@ -25,7 +25,7 @@ from tracker.attachments import ExportRow, ReadResult, SheetRow
 from tracker.attachments.layout import layout
 from tracker.bots import intake
 from tracker.bots.rules import Rules
-from tracker.bots.upstream import fit_labels
+from tracker.bots.upstream import fit_labels, no_markers
 from tracker.bots.writer import Writer
 from tracker.forge.model import Issue
 from tracker.templates.form_parse import Value, parse_body
@@ -185,14 +185,14 @@ def import_plan(
         if city in rules.policy.cities:
             extra.append(labels.city(city))
         extra.append(labels.stage(row.stage))
-        fields: dict[str, Value] = dict(row.fields)
+        fields: dict[str, Value] = {k: no_markers(v) for k, v in row.fields.items()}
         submissions.append(
             intake.Submission(
                 category=row.category,
                 fields=fields,
-                summary=row.fields.get("summary", ""),
+                summary=str(no_markers(row.fields.get("summary", ""))),
                 fingerprint=row.fingerprint,
-                source=source_text(row),
+                source=str(no_markers(source_text(row))),
                 labels=tuple(extra),
             )
         )

@@ -28,6 +28,7 @@ from tracker.errors import (
     ZzxtError,
 )
 from tracker.forge.model import Comment, Forge, Issue
+from tracker.templates.form_parse import Value
 
 CREATE_ATTEMPTS = 3
 # The city issue's comment that records where it went: `<!-- zzxt:escalated gdzz/support#7 -->`.
@@ -78,6 +79,17 @@ def escalated_to(identity: BotIdentity, comments: Iterable[Comment]) -> dict[int
             if match:
                 found.setdefault(comment.issue_number, int(match.group(2)))
     return found
+
+
+def no_markers(value: Value) -> Value:
+    """Break any HTML comment opener in copied text, so no copy can pass for a bot's marker.
+
+    Escalation and import copy what people typed into issues the bot writes; a marker
+    typed into a field would otherwise count as the bot's own (`<!-- zzxt:intake … -->`).
+    """
+    if isinstance(value, list):
+        return [str(no_markers(item)) for item in value]
+    return value.replace("<!--", "<\u200b!--")
 
 
 def missing_labels(wanted: Iterable[str], present: Iterable[str]) -> list[str]:
