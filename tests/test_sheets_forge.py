@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +208,7 @@ def test_export_filters_by_city_stage_and_dates(
     assert export("--city", "佛山市")["rows"] == 2
     assert export("--city", "佛山市", "--stage", "普通高中")["sheets"]["普通高中"] == 1
     assert export("--city", "佛山市", "--stage", "普通高中")["rows"] == 1
-    today = date.today().isoformat()
+    today = datetime.now(RULES.policy.calendar.zone).date().isoformat()  # Beijing's day
     assert export("--since", today, "--until", today)["rows"] == 3
     assert export("--until", "2020-01-01")["rows"] == 0
     wrong = zzxt(invoke, "attachments", "export", "--form", "2", *forge_args(box.url, "gitea", repo=SOURCE),

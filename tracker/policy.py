@@ -667,7 +667,12 @@ def load_policy(path: Path | None = None) -> Policy:
 
 
 def parse_policy(text: str, source: str) -> Policy:
-    """Validate policy YAML; errors name the file, line and field in Chinese."""
+    """Validate one self-contained policy's YAML; errors name the file, line and field in Chinese."""
+    if re.search(r"(?m)^extends[ \t]*:[ \t]*\S", text):
+        raise PolicyError(
+            f"政策文件 {source} 用 extends 继承上级政策，这里需要一份完整的政策文件。"
+            "放假安排等由上级维护的内容请写入上级政策文件。"
+        )
     return validate_yaml(
         Policy,
         text,
