@@ -79,8 +79,9 @@ def other_province() -> dict[str, Any]:
         ],
     }
     data["cities"] = ["甲市", "乙市", "丙市", "厅直属"]
-    # The mail section names Guangdong's cities and units: this province writes its own.
-    data["mail"] = {"city_aliases": {"厅直属": ["厅属"]}, "unit_rules": []}
+    data["mail"]["city_aliases"] = {"厅直属": ["厅属"]}
+    data["mail"]["unit_rules"] = []
+    data["filing"] = {"register_file": "备案/登记.yml", "exclude": ["厅直属"]}
     data["categories"].append(
         {
             "key": "security",
@@ -194,8 +195,9 @@ def test_labels_and_policy_through_the_cli(invoke: Invoke, policy_path: Path) ->
     result = invoke("--policy", str(policy_path), "labels", "list", "--json")
     assert result.exit_code == 0, result.stderr
     names = [label["name"] for label in json.loads(result.stdout)]
-    # 5 categories, 6 subcategories, 6 stages, 4 cities, 11 fixed labels.
-    assert len(names) == 5 + 6 + 6 + 4 + 11
+    # 5 categories, 6 subcategories, 6 stages, 4 cities, 11 fixed labels, and the province
+    # level's extra labels: one tier label, 4 account states, the filing reminder.
+    assert len(names) == 5 + 6 + 6 + 4 + 11 + 1 + 4 + 1
     assert "类别/数据安全" in names and "子类/信息泄露" in names
     assert leaks("\n".join(names)) == []
     shown = invoke("--policy", str(policy_path), "policy", "show")

@@ -44,6 +44,18 @@ def validate_yaml(
     context: dict[str, Any] | None = None,
 ) -> M:
     """Parse `text` as YAML and validate it as `model`; raise `error` in Chinese."""
+    data, lines = read_yaml(text, source, kind=kind, error=error, line_offset=line_offset)
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems = [_describe(err, lines, source) for err in exc.errors()]
+        raise error(_report(kind, problems, hint)) from None
+
+
+def read_yaml(
+    text: str, source: str, *, kind: str, error: type[InputError], line_offset: int = 0
+) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
+    """Parse a YAML mapping; return it with the line each path starts on (1-based)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -56,15 +68,46 @@ def validate_yaml(
         ) from None
     if not isinstance(data, dict):
         raise error(f"{kind} {source}：内容应为键值对形式的 YAML。")
+    return data, _line_index(node, line_offset)
+
+
+def validate_data(
+    model: type[M],
+    data: Mapping[str, Any],
+    origins: Mapping[tuple[str, ...], tuple[str, int]],
+    *,
+    kind: str,
+    hint: str,
+    error: type[InputError],
+) -> M:
+    """Validate data merged from several files; `origins` names each path's file and line."""
     try:
-        return model.model_validate(data, context=context)
+        return model.model_validate(data)
     except ValidationError as exc:
-        lines = _line_index(node, line_offset)
-        problems = [_describe(err, lines, source) for err in exc.errors()]
-        more = f"\n  ……另有 {len(problems) - 10} 处错误" if len(problems) > 10 else ""
-        raise error(
-            f"{kind}校验未通过：\n" + "\n".join(problems[:10]) + more + "\n" + hint
-        ) from None
+        lines = {path: line for path, (_, line) in origins.items()}
+        problems = [_describe(err, lines, _source_of(err, origins)) for err in exc.errors()]
+        raise error(_report(kind, problems, hint)) from None
+
+
+def _report(kind: str, problems: list[str], hint: str) -> str:
+    more = f"\n  ……另有 {len(problems) - 10} 处错误" if len(problems) > 10 else ""
+    return f"{kind}校验未通过：\n" + "\n".join(problems[:10]) + more + "\n" + hint
+
+
+def _error_path(err: Mapping[str, Any]) -> tuple[str, ...]:
+    full_loc = tuple(err["loc"])
+    error = (err.get("ctx") or {}).get("error")
+    if isinstance(error, LocatedError):
+        full_loc += error.loc
+    return tuple(str(part) for part in full_loc if part != "[key]")
+
+
+def _source_of(err: Mapping[str, Any], origins: Mapping[tuple[str, ...], tuple[str, int]]) -> str:
+    loc = _error_path(err)
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in origins:
+            return origins[loc[:n]][0]
+    return next(iter(origins.values()), ("", 0))[0]
 
 
 def _line_index(node: yaml.Node | None, offset: int) -> dict[tuple[str, ...], int]:
@@ -111,7 +154,7 @@ def _describe(err: Mapping[str, Any], lines: dict[tuple[str, ...], int], source:
     full_loc = tuple(err["loc"])
     if isinstance(ctx.get("error"), LocatedError):
         full_loc += ctx["error"].loc
-    loc = tuple(str(part) for part in full_loc if part != "[key]")
+    loc = _error_path(err)
     line = 0
     for n in range(len(loc), -1, -1):
         if loc[:n] in lines:

@@ -17,7 +17,7 @@ from tracker.forge.model import FileChange, Forge, Label
 @dataclass(frozen=True)
 class Action:
     # add_labels, remove_label, comment, edit_comment, assign, create_issue, edit_issue, pin,
-    # create_label, update_label, delete_label, write_files
+    # close_issue, create_label, update_label, delete_label, write_files
     kind: str
     number: int | None
     detail: tuple[str, ...] = ()
@@ -78,6 +78,10 @@ class Writer:
     def edit_issue_text(self, number: int, title: str | None, body: str | None) -> None:
         if self._record("edit_issue", number):
             self.forge.edit_issue(number, title=title, body=body)
+
+    def close_issue(self, number: int) -> None:
+        if self._record("close_issue", number):
+            self.forge.edit_issue(number, state="closed")
 
     def pin(self, number: int) -> None:
         if self._record("pin", number):

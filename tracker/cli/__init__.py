@@ -12,12 +12,16 @@ import click
 
 from tracker import __version__
 from tracker.cli import (
+    accounts_cmd,
     attachments_cmd,
     calendar_cmd,
+    escalate_cmd,
     faq_cmd,
+    filing_cmd,
     forms_cmd,
     labels_cmd,
     mail_cmd,
+    mirror_cmd,
     pii_cmd,
     policy_cmd,
     sandbox_cmd,
@@ -76,5 +80,9 @@ for _group in (
     triage_cmd.triage,
     mail_cmd.mail,
     attachments_cmd.attachments,
+    escalate_cmd.escalate,
+    mirror_cmd.mirror,
+    accounts_cmd.accounts,
+    filing_cmd.filing,
 ):
     cli.add_command(_group)

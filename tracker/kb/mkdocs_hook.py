@@ -19,6 +19,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from tracker.attachments import Register, load_register
 from tracker.errors import ZzxtError
 from tracker.kb import site
 from tracker.kb.entries import Entry, load_entries
@@ -96,7 +97,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     faq_dir = _relative(Path(config.docs_dir) / site.FAQ_DIR)
     try:
         entries = load_entries(faq_dir, policy)
-        generated = site.pages(policy, entries)
+        generated = site.pages(policy, entries, _register(policy))
     except ZzxtError as error:
         raise PluginError(error.message) from None
     _Build.entries = {site.entry_page(e): e for e in entries}
@@ -106,8 +107,23 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                 f"docs/{path} 与自动生成的页面同名：该页面由政策和常见问题自动生成，请删除此文件。"
             )
         files.append(File.generated(config, path, content=text))
+    if policy.level == "province":
+        for path, data in site.downloads(policy).items():  # the blank 附件1-4 for download
+            files.append(File.generated(config, path, content=data))
     _check_polyfills(config)
     return files
+
+
+def _register(policy: Policy) -> Register | None:
+    """The 附件1 register the contacts page lists (`filing.register_file`, from the repository root)."""
+    name = policy.filing.register_file
+    if not name or policy.level != "province":
+        return None
+    path = Path(name)
+    if not path.is_file():
+        log.info(f"没有备案登记文件 {name}，“各市受理方式”页面各市均显示为尚未报送。")
+        return None
+    return load_register(policy, path)
 
 
 def _check_polyfills(config: MkDocsConfig) -> None:

@@ -15,6 +15,8 @@ deadline, a phone number, a mailbox) reaches the site on the next build.
     faq/trained.md            已培训要求掌握的问题: what the hotline does not accept
     faq/keywords.md           by keyword
     faq/recent.md             recently updated
+    contacts/index.md         (province) each city's public phone and mailbox, blank 附件1-4
+    downloads/*.xlsx          (province) the blank 附件1-4, as files (`downloads()`)
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from io import BytesIO
 from typing import Any
 
+from tracker.attachments import Register, template_filename, template_workbook
 from tracker.calendar import WorkCalendar
 from tracker.errors import CalendarGapError, InputError
 from tracker.kb.entries import Entry, fill_policy_facts
@@ -37,6 +41,8 @@ STAGE_INDEX = "faq/stage/index.md"
 TRAINED = "faq/trained.md"
 KEYWORDS = "faq/keywords.md"
 RECENT = "faq/recent.md"
+CONTACTS = "contacts/index.md"
+DOWNLOADS = "downloads"
 RECENT_LIMIT = 30
 POPULAR_KEYWORDS = 8
 # The worked example of deadline counting: received on the eve of the National Day
@@ -166,7 +172,9 @@ def _grouped_list(policy: Policy, source: str, entries: Sequence[Entry], level: 
 # The pages.
 
 
-def pages(policy: Policy, entries: Sequence[Entry]) -> dict[str, str]:
+def pages(
+    policy: Policy, entries: Sequence[Entry], register: Register | None = None
+) -> dict[str, str]:
     """Return every generated page: {path relative to docs/: Markdown}."""
     out = {
         HOME: home(policy, entries),
@@ -181,6 +189,8 @@ def pages(policy: Policy, entries: Sequence[Entry]) -> dict[str, str]:
         out[category_page(category.key)] = category_index(policy, entries, category)
     for stage in policy.stages:
         out[stage_page(stage.key)] = stage_index_page(policy, entries, stage.key)
+    if policy.level == "province":
+        out[CONTACTS] = contacts(policy, register)
     taken = {entry_page(e) for e in entries} & set(out)
     if taken:
         raise SiteError(
@@ -203,6 +213,7 @@ def nav(policy: Policy) -> list[dict[str, Any]]:
                 {"最近更新": RECENT},
             ]
         },
+        *([{"各市受理方式": CONTACTS}] if policy.level == "province" else []),
     ]
 
 
@@ -663,3 +674,75 @@ def decorate(policy: Policy, entry: Entry, markdown: str) -> str:
     else:
         body = markdown[: match.end()] + "\n\n" + header + markdown[match.end() :]
     return body.rstrip() + entry_footer(entry) + "\n"
+
+
+# Each city's public contacts (第七条) and the blank forms.
+
+
+def contacts_url(policy: Policy) -> str:
+    """Return the address of the contacts page (where reminders point for the templates)."""
+    return policy.site.url + CONTACTS.removesuffix("index.md")
+
+
+def download_paths(policy: Policy) -> list[tuple[int, str]]:
+    """Return each blank form the policy defines with its path on the site, in form order."""
+    if policy.attachments is None:
+        return []
+    numbers = sorted(f.number for f in policy.attachments.forms)
+    return [(n, f"{DOWNLOADS}/{template_filename(policy, n)}") for n in numbers]
+
+
+def downloads(policy: Policy) -> dict[str, bytes]:
+    """Return the blank 附件1-4 as .xlsx files: {path relative to docs/: content}."""
+    files = {}
+    for number, path in download_paths(policy):
+        buffer = BytesIO()
+        template_workbook(policy, number).save(buffer)
+        files[path] = buffer.getvalue()
+    return files
+
+
+def _cell(text: str) -> str:
+    return _escape(text).replace("|", "\\|")
+
+
+def contacts(policy: Policy, register: Register | None) -> str:
+    """Return the page listing each city's public phone and mailbox, from its latest filing."""
+    src = CONTACTS
+    expected = [c for c in policy.cities if c not in policy.filing.exclude]
+    latest: dict[str, tuple[int, str, str]] = {}
+    for filing in register.filings if register is not None else []:
+        if filing.city in expected and filing.year >= latest.get(filing.city, (0, "", ""))[0]:
+            latest[filing.city] = (filing.year, filing.phone, filing.email)
+    rows = ["| 地市 | 受理电话 | 受理邮箱 | 备案年度 |", "| --- | --- | --- | --- |"]
+    for city in expected:
+        if city in latest:
+            year, phone, email = latest[city]
+            rows.append(f"| {_cell(city)} | {_cell(phone)} | {_cell(email)} | {year} |")
+        else:
+            rows.append(f"| {_cell(city)} | 尚未报送 | 尚未报送 | — |")
+    basis = _basis(policy.articles.filing)
+    lower = f"{policy.guide.lower_levels}\n\n" if policy.guide.lower_levels else ""
+    forms = [
+        f"- [{layout_name(policy, n)}](<{link(src, path)}>)" for n, path in download_paths(policy)
+    ]
+    return (
+        _front_matter("各市受理方式", browse=False)
+        + "# 各市受理电话和邮箱\n\n"
+        + lower
+        + f"各地市教育局公开本市的受理电话和受理邮箱{basis}。下表取自各市最近一次报送的备案表"
+        "（附件1），由受理部门登记后随知识库更新。\n\n"
+        + "\n".join(rows)
+        + "\n\n## 报送附件模板 {#downloads}\n\n"
+        + (
+            "各表均为 Excel 工作簿（.xlsx），附件2-4 按学段分工作表。\n\n" + "\n".join(forms)
+            if forms
+            else "本省政策没有设置报送附件。"
+        )
+        + "\n"
+    )
+
+
+def layout_name(policy: Policy, number: int) -> str:
+    assert policy.attachments is not None
+    return f"附件{number} {policy.attachments.form(number).title}"
