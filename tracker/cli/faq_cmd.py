@@ -9,7 +9,7 @@ from typing import TextIO, cast
 import click
 
 from tracker.cli.base import Group, State, pass_state, print_json
-from tracker.kb.entries import load_entries
+from tracker.kb.entries import check_trainings, load_entries
 from tracker.kb.search import DEFAULT_LIMIT, FaqIndex, Hit, SearchError, default_cache_dir
 
 DEFAULT_DIR = Path("docs/faq")
@@ -37,7 +37,7 @@ def faq() -> None:
 def check(state: State, directory: Path) -> None:
     """校验常见问题页面的 front matter：类别、子类、学段须为政策中的 key，id 须与文件名一致。
 
-    默认目录为 docs/faq。有错误时指出文件、行号和字段，退出码为 2。
+    同时核对依据（basis）与来源（sources）是否相符，以及政策文件培训登记（trainings）中列出的问题是否都有已发布的页面。草稿（draft: true）一并校验。默认目录为 docs/faq。有错误时指出文件、行号和字段，退出码为 2。
 
     \b
     示例：
@@ -45,12 +45,15 @@ def check(state: State, directory: Path) -> None:
       zzxt faq check docs/faq
     """
     policy = state.policy()
-    entries = load_entries(directory, policy)
+    entries = load_entries(directory, policy, drafts=True)
+    check_trainings(policy, entries, directory)
     by_category = Counter(e.meta.category for e in entries)
     parts = "、".join(f"{policy.category(k).name} {n}" for k, n in by_category.items())
     trained = sum(e.meta.trained for e in entries)
+    drafts = sum(e.meta.draft for e in entries)
     click.echo(
-        f"{directory} 校验通过：共 {len(entries)} 篇（{parts or '无'}），其中已培训问题 {trained} 篇。"
+        f"{directory} 校验通过：共 {len(entries)} 篇（{parts or '无'}），"
+        f"其中已培训问题 {trained} 篇、草稿 {drafts} 篇。"
     )
 
 
