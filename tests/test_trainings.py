@@ -147,6 +147,13 @@ def test_a_built_site_leaves_drafts_out_and_lists_the_trainings(
     assert not (built / "faq" / "gd-full-coverage.html").exists()
     index = json.loads((built / "search" / "search_index.json").read_text("utf-8"))
     assert not any("gd-full-coverage" in doc["location"] for doc in index["docs"])
+    # The same report box, sources and related list end every page: kept out of search.
+    searched = "".join(
+        doc["text"] for doc in index["docs"] if "username-format" in doc["location"]
+    ).replace("\u200b", "")
+    assert "学校标识码" in searched  # the answer is indexed
+    for boilerplate in ("仍未解决", "邮件发送至", "文档分享网站", "相关问题"):
+        assert boilerplate not in searched, boilerplate
     register = (built / "trainings.html").read_text("utf-8")
     assert EXAMPLE_TITLE in register and "username-format.html" in register
     answer = (built / "faq" / "username-format.html").read_text("utf-8")

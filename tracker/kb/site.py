@@ -786,7 +786,7 @@ def entry_footer(policy: Policy, entry: Entry) -> str:
     if not lines:
         return ""
     return (
-        '\n\n<div class="zz-sources" markdown>\n\n'
+        '\n\n<div class="zz-sources" markdown data-search-exclude>\n\n'
         "依据和参考资料（官方发布的在前；文档分享网站上的资料是他人上传的副本，仅供参考）：\n\n"
         + "\n".join(lines)
         + "\n\n</div>\n"
@@ -799,7 +799,7 @@ def related_block(entry: Entry, related: Sequence[Entry]) -> str:
         return ""
     src = entry_page(entry)
     items = "\n".join(_item(src, e) for e in related)
-    return f'\n\n<div class="zz-related" markdown>\n\n**相关问题**\n\n{items}\n\n</div>\n'
+    return f'\n\n<div class="zz-related" markdown data-search-exclude>\n\n**相关问题**\n\n{items}\n\n</div>\n'
 
 
 # "仍未解决？": the report links that end every FAQ page and the guide.
@@ -885,7 +885,9 @@ def report_box(policy: Policy, source: str, entry: Entry | None = None) -> str:
     scope = "、".join(policy.accepted_units)
     lower = f"{policy.guide.lower_levels.rstrip('。')}。" if policy.guide.lower_levels else ""
     guide_link = link(source, guide_page(policy), "channels")
-    parts = ['<div class="zz-report" markdown>\n\n<p class="zz-report-title">仍未解决？</p>\n\n']
+    parts = [
+        '<div class="zz-report" markdown data-search-exclude>\n\n<p class="zz-report-title">仍未解决？</p>\n\n'
+    ]
     if entry is not None:
         meta = entry.meta
         category = policy.category(meta.category)
