@@ -35,7 +35,6 @@ from tracker.forge.kinds import KIND_NAMES, ForgeKind, forge_kind
 from tracker.kb.entries import BASIS_NAMES, SOURCE_KINDS, Entry, Source, fill_policy_facts
 from tracker.kb.trainings import organiser_text, training_label
 from tracker.policy import Category, Policy, Training, cite
-from tracker.templates.forms import build_forms
 
 HOME = "index.md"
 FAQ_DIR = "faq"
@@ -829,8 +828,8 @@ def new_issue_link(
     report = policy.report
     title = policy.subject(report.city_placeholder, stage or report.stage_placeholder, category_key)
     fields = {}
-    form = next(f for f in build_forms(policy) if f.category == category_key)
-    text_fields = {e.id for e in form.elements if e.type in ("input", "textarea")}
+    form = policy.forms.categories[category_key]
+    text_fields = {f.id for f in (*policy.forms.common, *form.fields) if f.type != "dropdown"}
     if summary and SUMMARY_FIELD in text_fields:
         fields[SUMMARY_FIELD] = summary
     file = policy.forms.categories[category_key].file
