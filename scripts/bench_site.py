@@ -74,7 +74,7 @@ def synthetic_page(i: int, policy: Policy, rng: random.Random) -> str:
         f"category: {category.key}",
         f"subcategory: {sub}" if sub else "",
         f"stages: [{', '.join(stages)}]",
-        f"trained: {'true' if rng.random() < 0.3 else 'false'}",
+        "basis: [howto]",
         f"keywords: [{', '.join(keywords)}]",
         f"aliases: [{subject}{action}不了]",
         f"updated: 2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.paths import ROOT, Invoke
+from tests.support.trainings import with_example_training
 from tracker.kb.entries import Entry, load_entries
 from tracker.kb.search import (
     FaqIndex,
@@ -21,7 +22,7 @@ from tracker.kb.search import (
     default_cache_dir,
     entry_url,
 )
-from tracker.policy import Policy, load_policy
+from tracker.policy import Policy, default_policy_text, load_policy, parse_policy
 
 FAQ = ROOT / "docs" / "faq"
 
@@ -107,9 +108,12 @@ def test_scores_descend_and_limit_holds(index: FaqIndex) -> None:
 
 def test_hit_carries_trained_and_the_site_url(index: FaqIndex, policy: Policy) -> None:
     hit = index.search("忘记密码", 1)[0]
-    assert hit.trained is True
+    assert hit.trained is False  # the shipped policy registers no training
     assert hit.url == "https://zzxt.example.com/faq/pwd-forgot-reset.html"
     assert hit.url == entry_url(policy, hit.id)
+    trained = parse_policy(with_example_training(default_policy_text()), "example.yml")
+    again = FaqIndex.build(load_entries(FAQ, trained), trained).search("忘记密码", 1)[0]
+    assert (again.id, again.trained) == ("pwd-forgot-reset", True)
 
 
 def test_every_url_is_a_page_of_the_built_site(
@@ -260,7 +264,7 @@ def test_cli_text_output(invoke: Invoke, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         "与“忘记密码”最相关的 1 篇常见问题：\n"
-        "  1. 忘记登录密码，或登录时一直提示“密码错误”怎么办？（已培训要求掌握）\n"
+        "  1. 忘记登录密码，或登录时一直提示“密码错误”怎么办？\n"
         f"     得分 {hit['score']:.2f}  https://zzxt.example.com/faq/pwd-forgot-reset.html\n"
     )
 

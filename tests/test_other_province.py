@@ -117,6 +117,8 @@ def other_province() -> dict[str, Any]:
         if field["id"] == "unit":
             field["description"] = "单位全称。"
     data["accepted_units"] = ["市教育局", "高等学校"]
+    # Guangdong's mail aliases and unit rules name its cities and units.
+    data["mail"] = {}
     data["guide"] = {
         "lower_levels": "县级教育部门和学校的问题先报所在市教育局。",
         "provincial_units": "高等学校写“厅直属”",

@@ -15,6 +15,7 @@ from tests.support.forge_bodies import github_body
 from tests.support.paths import ROOT, Invoke
 from tests.support.pii import make_id
 from tests.support.sandbox import forge_args
+from tests.support.trainings import EXAMPLE_TITLE, with_example_training
 from tracker.bots.triage import MARKS
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed
@@ -126,10 +127,12 @@ def writes(sb: Sandbox) -> list[dict[str, Any]]:
 
 
 def test_complete_report_gets_labels_and_faq_links(
-    invoke: Invoke, sandbox: Sandbox, forge: str
+    invoke: Invoke, sandbox: Sandbox, forge: str, policy_text: str, write_policy
 ) -> None:
+    # "Trained" comes from the training register: an example record covers the answer.
+    trained = write_policy(with_example_training(policy_text))
     number = file_issue(sandbox, forge, github_body(FORMS["application"], COMPLETE))
-    result = triage(invoke, sandbox, forge, number, "--apply", "--json")
+    result = triage(invoke, sandbox, forge, number, "--apply", "--json", policy=trained)
     assert result.exit_code == 0, result.stderr
     plan = json.loads(result.stdout)
     assert set(plan) == {"labels_add", "labels_remove", "missing", "pii", "faq", "comments"}
@@ -148,10 +151,11 @@ def test_complete_report_gets_labels_and_faq_links(
     links = bot_comments(sandbox, number, "faq")
     assert len(links) == 1
     assert "https://zzxt.example.com/faq/pwd-forgot-reset.html" in links[0]
+    assert f"《{EXAMPLE_TITLE}》（示例记录）" in links[0]  # the training that covered it
     assert issue(sandbox, number)["state"] == "open"  # never closed automatically
 
     sandbox.log.clear()
-    again = triage(invoke, sandbox, forge, number, "--apply")
+    again = triage(invoke, sandbox, forge, number, "--apply", policy=trained)
     assert again.exit_code == 0, again.stderr
     assert writes(sandbox) == []  # a rerun changes nothing
 

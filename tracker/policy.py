@@ -249,13 +249,62 @@ class CalendarSettings(Strict):
         return ZoneInfo(self.timezone)
 
 
+class TrackerLink(Strict):
+    """The tracker the site's report buttons open: its kind, web address and repository.
+
+    `forge` is a `tracker.forge.kinds` name; the knowledge base checks it when it builds
+    the links (this module sits below the forge layer and does not know the names).
+    """
+
+    forge: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]  # the address people open
+    repo: Annotated[str, Field(pattern=r"^[^/\s]+/[^/\s]+$")]
+
+
 class Site(Strict):
     url: Annotated[str, Field(pattern=r"^https?://\S+/$")]
     guide_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]*$")] = "guide/"
+    # Where "仍未解决？" sends people; without it the site offers e-mail only.
+    tracker: TrackerLink | None = None
 
     @property
     def guide_url(self) -> str:
         return self.url + self.guide_path
+
+
+# The training register (第十七条 in Guangdong): a FAQ entry is "trained" (第十二条)
+# only when a training recorded here covered it.
+
+EntryId = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+ORGANISER_LEVELS = {"province": "省级", "city": "市级"}
+
+
+class TrainingMaterial(Strict):
+    title: Text
+    url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = ""
+
+
+class Training(Strict):
+    """One training held for users: when, by whom, for whom, and what it required them to master."""
+
+    date: date
+    organiser: Literal["province", "city"]
+    organiser_name: Text  # e.g. the provincial office or a city's education bureau
+    audience: Text
+    title: Text
+    entries: list[EntryId] = Field(min_length=1)  # FAQ entries the training covered
+    materials: list[TrainingMaterial] = []
+    # A made-up record for demonstrations, shown as such wherever it appears.
+    example: bool = False
+
+    @model_validator(mode="after")
+    def _entries_once(self) -> Training:
+        _no_duplicates(self.entries, "常见问题 id", ("entries",))
+        return self
+
+    @property
+    def organiser_level(self) -> str:
+        return ORGANISER_LEVELS[self.organiser]
 
 
 OptionSource = Literal["cities", "stages", "accepted_units", "subcategories"]
@@ -434,6 +483,7 @@ class Policy(Strict):
     tiers: Tiers = Field(default_factory=lambda: Tiers())
     accounts: Accounts | None = None
     filing: FilingSettings = Field(default_factory=lambda: FilingSettings())
+    trainings: list[Training] = []
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:

@@ -16,6 +16,7 @@ from tracker.bots.rules import Rules
 from tracker.bots.writer import Writer
 from tracker.forge.model import Comment, Forge, Issue
 from tracker.kb.search import FaqIndex, Hit
+from tracker.kb.trainings import trained_by, training_label
 from tracker.labels import LabelBook
 from tracker.pii import Finding, mask_text, scan
 from tracker.policy import Policy, cite
@@ -240,7 +241,14 @@ def _pii_comment(policy: Policy, findings: list[Finding]) -> str:
 
 
 def _faq_comment(policy: Policy, hits: list[Hit]) -> str:
-    items = "\n".join(f"{i}. [{hit.title}]({hit.url})" for i, hit in enumerate(hits, start=1))
+    lines = []
+    for i, hit in enumerate(hits, start=1):
+        line = f"{i}. [{hit.title}]({hit.url})"
+        covered = trained_by(policy, hit.id)  # the register, not the page, says "trained"
+        if covered:
+            line += "（已在培训中讲解：" + "；".join(training_label(t) for t in covered) + "）"
+        lines.append(line)
+    items = "\n".join(lines)
     basis = cite(policy.articles.trained)
     return (
         "常见问题知识库中可能有答案，请先查阅：\n\n"

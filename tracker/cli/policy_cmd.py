@@ -93,7 +93,7 @@ def describe(p: Policy, source: str) -> str:
     ]
     for c in p.categories:
         subs = "、".join(s.name for s in c.subcategories) or "无子类"
-        local = "，本省自定" if c.deadline.local_choice else ""
+        local = "，本工具的设置" if c.deadline.local_choice else ""
         boxes = "、".join(p.mailboxes_for(c.key))
         lines.append(
             f"  {c.key:<12}{c.name}：{c.deadline.warn}/{c.deadline.breach}{local}；{subs}；邮箱 {boxes}"

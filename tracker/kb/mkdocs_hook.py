@@ -22,7 +22,9 @@ from mkdocs.structure.pages import Page
 from tracker.attachments import Register, load_register
 from tracker.errors import ZzxtError
 from tracker.kb import site
-from tracker.kb.entries import Entry, load_entries
+from tracker.kb.entries import Entry, check_trainings, load_entries
+from tracker.kb.related import related_entries
+from tracker.kb.search import FaqIndex, default_cache_dir
 from tracker.policy import Policy, load_policy
 
 log = logging.getLogger("mkdocs.hooks.zzxt")
@@ -36,6 +38,7 @@ class _Build:
 
     policy: Policy | None = None
     entries: dict[str, Entry] = {}
+    related: dict[str, list[Entry]] = {}  # by entry id: the related questions it lists
 
 
 def _policy_path() -> Path | None:
@@ -96,11 +99,20 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         raise PluginError("内部错误：政策尚未加载。")
     faq_dir = _relative(Path(config.docs_dir) / site.FAQ_DIR)
     try:
-        entries = load_entries(faq_dir, policy)
+        every = load_entries(faq_dir, policy, drafts=True)
+        check_trainings(policy, every, faq_dir)
+        entries = [e for e in every if not e.meta.draft]
         generated = site.pages(policy, entries, _register(policy))
+        index = FaqIndex.build(entries, policy, cache_dir=default_cache_dir(os.environ))
     except ZzxtError as error:
         raise PluginError(error.message) from None
+    # Drafts (e.g. harvested from closed issues) wait for an editor: not built, not searched.
+    for draft in (e for e in every if e.meta.draft):
+        found = files.get_file_from_path(site.entry_page(draft))
+        if found is not None:
+            files.remove(found)
     _Build.entries = {site.entry_page(e): e for e in entries}
+    _Build.related = related_entries(index, entries)
     for path, text in generated.items():
         if files.get_file_from_path(path) is not None:
             raise PluginError(
@@ -151,7 +163,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     entry = _Build.entries.get(page.file.src_uri)
     if entry is None or _Build.policy is None:
         return markdown
-    return site.decorate(_Build.policy, entry, markdown)
+    return site.decorate(_Build.policy, entry, markdown, _Build.related.get(entry.id, ()))
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
