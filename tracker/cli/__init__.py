@@ -16,11 +16,13 @@ from tracker.cli import (
     calendar_cmd,
     faq_cmd,
     forms_cmd,
+    init_cmd,
     labels_cmd,
     mail_cmd,
     pii_cmd,
     policy_cmd,
     sandbox_cmd,
+    site_cmd,
     sla_cmd,
     sync_cmd,
     triage_cmd,
@@ -68,6 +70,7 @@ for _group in (
     forms_cmd.forms,
     labels_cmd.labels,
     faq_cmd.faq,
+    init_cmd.init,
     sync_cmd.sync,
     sla_cmd.sla,
     workflows_cmd.workflows,
@@ -76,5 +79,6 @@ for _group in (
     triage_cmd.triage,
     mail_cmd.mail,
     attachments_cmd.attachments,
+    site_cmd.site,
 ):
     cli.add_command(_group)
