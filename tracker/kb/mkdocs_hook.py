@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ log = logging.getLogger("mkdocs.hooks.zzxt")
 
 POLICY_ENV = "ZZXT_POLICY"
 SHIM_HELP = "运行 make site（或 python scripts/fetch_site_assets.py）从 npm 获取"
+# The site's own styles ship with the package, so a tracker's build (zzxt site build) has them.
+STYLESHEET = "stylesheets/zzxt.css"
 
 
 class _Build:
@@ -106,6 +109,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                 f"docs/{path} 与自动生成的页面同名：该页面由政策和常见问题自动生成，请删除此文件。"
             )
         files.append(File.generated(config, path, content=text))
+    if files.get_file_from_path(STYLESHEET) is None:
+        css = resources.files("tracker") / "resources" / "site" / "zzxt.css"
+        files.append(File.generated(config, STYLESHEET, content=css.read_text("utf-8")))
     _check_polyfills(config)
     return files
 
