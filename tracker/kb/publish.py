@@ -54,6 +54,7 @@ def build_site(
 ) -> SiteBuild:
     """Build the site for `policy` (read from `policy_path`, None: built-in) into `out`."""
     started = time.perf_counter()
+    out = out.absolute()  # mkdocs runs in the staging folder
     _check_mkdocs()
     _check_out(out)
     entries = load_entries(faq_dir, policy) if faq_dir is not None else []
