@@ -18,7 +18,7 @@ def site() -> None:
 
     \b
     示例：
-      zzxt --policy .zzxt/policy.yml site build --out /srv/zzxt-site
+      ZZXT_POLICY=.zzxt/policy.yml zzxt site build --out /srv/zzxt-site
     """
 
 
@@ -55,7 +55,7 @@ def build(state: State, out: Path, faq_dir: Path, shim: Path | None, as_json: bo
 
     \b
     示例：
-      zzxt --policy .zzxt/policy.yml site build --out /srv/zzxt-site
+      ZZXT_POLICY=.zzxt/policy.yml zzxt site build --out /srv/zzxt-site
       zzxt site build --faq-dir docs/faq --out site --shim shim.js
     """
     policy = state.policy()
