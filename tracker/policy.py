@@ -845,9 +845,13 @@ def _form_field_ids(policy: Policy, key: str) -> list[str]:
 
 # How a tracker repository's workflows install and run zzxt (zzxt init, zzxt sync): `deploy`.
 
-_URL_CHARS = r"[A-Za-z0-9._~:/?#\[\]@!&()*+,;=%-]"
+# What a URL may hold here: no quotes, spaces, `$`, braces or `;`, so nothing in it can reach
+# a shell or a workflow expression as code (it reaches pip through an environment variable).
+_URL_CHARS = r"[A-Za-z0-9._~:/?#\[\]@&+,=%-]"
 _PINNED = re.compile(r"zzxt==[0-9]+(\.[0-9]+)*([ab]|rc|\.post|\.dev)?[0-9]*")
-_WHEEL = re.compile(rf"(https?|file)://{_URL_CHARS}+/zzxt-[^/#]+\.whl(#sha256=[0-9a-f]{{64}})?")
+_WHEEL = re.compile(
+    rf"(https?|file)://{_URL_CHARS}+/zzxt-[A-Za-z0-9._+-]+\.whl(#sha256=[0-9a-f]{{64}})?"
+)
 _GIT = re.compile(rf"git\+(https?|ssh)://{_URL_CHARS}+")
 _INDEX = re.compile(rf"https?://{_URL_CHARS}+")
 _RUNNER_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
