@@ -112,8 +112,9 @@ def next_steps(
     if dashboard:
         who = f"账号 {author} " if author else "当前令牌的账号"
         steps.append(
-            f"进度清单由{who}创建。答复时限机器人只认自己写的进度清单，ZZXT_TOKEN 请用同一账号的令牌，"
-            "否则它会另建一个。"
+            f"进度清单由{who}创建。答复时限机器人只认自己写的进度清单：ZZXT_TOKEN 请用同一账号的令牌。"
+            f"若不设 ZZXT_TOKEN、改用 {record.ci_title} 自带的令牌，请关闭这个问题，"
+            "由机器人第一次运行时自己创建（以后部署可加 --no-dashboard）。"
         )
     if deployment.pages and record.publishes_pages:
         steps.append(
