@@ -252,6 +252,7 @@ def runner(
     secrets = {forge_kind(forge).token_secret: BOT, "GITHUB_TOKEN": BOT}
     if not forge_kind(forge).uses_marketplace_actions:
         variables["GITEA_ACTIONS"] = "true"
+        variables["GITHUB_SERVER_URL"] = sb.url + "/"  # Gitea's ROOT_URL, with its slash
     return Runner(variables, secrets, event)
 
 

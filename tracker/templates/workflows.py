@@ -239,7 +239,8 @@ if ! command -v git >/dev/null 2>&1; then
   exit 1
 fi
 export GIT_TERMINAL_PROMPT=0
+server="${{GITHUB_SERVER_URL%/}}"  # Gitea 给出的地址以 / 结尾
 git init -q .
-git -c http.extraHeader="Authorization: token $ZZXT_TOKEN" fetch -q --depth 1 "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY.git" "$GITHUB_SHA"
+git -c http.extraHeader="Authorization: token $ZZXT_TOKEN" fetch -q --depth 1 "$server/$GITHUB_REPOSITORY.git" "$GITHUB_SHA"
 git checkout -q FETCH_HEAD
 """
