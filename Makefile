@@ -21,6 +21,8 @@ demo: $(STAMP)
 check: lint typecheck
 	$(ZZXT) forms render --check
 	$(ZZXT) workflows render --check
+	@# actionlint runs shellcheck (from the venv) on the workflows' run: steps.
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/*.yml .gitea/workflows/*.yml
 
 lint: $(STAMP)
 	$(BIN)/ruff check tracker tests scripts

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,7 +85,6 @@ def synthetic_page(i: int, policy: Policy, rng: random.Random) -> str:
 
 def write_docs(docs: Path, pages: dict[str, str], home: bool) -> None:
     (docs / "faq").mkdir(parents=True)
-    shutil.copytree(ROOT / "docs" / "stylesheets", docs / "stylesheets")
     for name, text in pages.items():
         (docs / "faq" / name).write_text(text, encoding="utf-8")
     if home:

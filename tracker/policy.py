@@ -484,6 +484,7 @@ class Policy(Strict):
     accounts: Accounts | None = None
     filing: FilingSettings = Field(default_factory=lambda: FilingSettings())
     trainings: list[Training] = []
+    deploy: Deploy = Field(default_factory=lambda: Deploy())  # Deploy is defined below
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:
@@ -1263,6 +1264,93 @@ def _check_upstream(layers: PolicyLayers) -> None:
                 f"政策文件 {source} 第 {line} 行，字段 {'.'.join(path)}：{value} 不是上级政策受理的"
                 f"{'单位类型' if field_name == 'unit_type' else '地市'}；可用：{'、'.join(allowed)}。"
             )
+
+
+# How a tracker repository's workflows install and run zzxt (zzxt init, zzxt sync): `deploy`.
+
+# What a URL may hold here: no quotes, spaces, `$`, braces or `;`, so nothing in it can reach
+# a shell or a workflow expression as code (it reaches pip through an environment variable).
+_URL_CHARS = r"[A-Za-z0-9._~:/?#\[\]@&+,=%-]"
+_PINNED = re.compile(r"zzxt==[0-9]+(\.[0-9]+)*([ab]|rc|\.post|\.dev)?[0-9]*")
+_WHEEL = re.compile(
+    rf"(https?|file)://{_URL_CHARS}+/zzxt-[A-Za-z0-9._+-]+\.whl(#sha256=[0-9a-f]{{64}})?"
+)
+_GIT = re.compile(rf"git\+(https?|ssh)://{_URL_CHARS}+")
+_INDEX = re.compile(rf"https?://{_URL_CHARS}+")
+_RUNNER_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+
+
+class Deploy(Strict):
+    """Which zzxt the tracker's workflows install, from where, on which runner.
+
+    `zzxt` is one of: `zzxt==0.2.0` (from the package index), a wheel's URL
+    (`https://…/zzxt-0.2.0-py3-none-any.whl`, optionally `#sha256=…`), or a git URL
+    pinned to a tag or commit (`git+https://…/zzxt.git@v0.2.0`). Empty: the version of
+    the zzxt that writes the workflows, from the package index.
+    """
+
+    zzxt: str = ""
+    index_url: str = ""  # a package index, e.g. an intranet mirror; empty: pip's own default
+    python: str = "3.11"  # what GitHub's setup-python installs; Gitea uses the runner's python3
+    runs_on: str = "ubuntu-latest"  # the runner label every job asks for
+    pages: bool = False  # publish the knowledge base with GitHub Pages (GitHub only)
+
+    @field_validator("zzxt")
+    @classmethod
+    def _pinned_source(cls, value: str) -> str:
+        if not value or _PINNED.fullmatch(value) or _WHEEL.fullmatch(value):
+            return value
+        if _GIT.fullmatch(value):
+            path = value.split("://", 1)[1]
+            tail = path.rsplit("/", 1)[-1]
+            if "@" not in tail or not tail.rsplit("@", 1)[1]:
+                raise ValueError(
+                    f"git 地址 {value} 没有固定版本：请在末尾加 @标签 或 @提交，"
+                    "例如 git+https://gitea.example.cn/gdzz/zzxt.git@v0.2.0"
+                )
+            return value
+        if value.startswith("zzxt") and not re.search(r"\s", value):
+            raise ValueError(f"{value} 没有固定版本：请写成 zzxt==0.2.0 这样的确切版本")
+        raise ValueError(
+            f"无法识别 {value}：应为 zzxt==版本号、以 .whl 结尾的 wheel 文件地址"
+            "（文件名以 zzxt- 开头），或 git+https://….git@标签"
+        )
+
+    @field_validator("index_url")
+    @classmethod
+    def _index(cls, value: str) -> str:
+        if value and not _INDEX.fullmatch(value):
+            raise ValueError(
+                f"软件源地址 {value} 无效：应以 http:// 或 https:// 开头，例如 "
+                "https://mirrors.example.cn/pypi/simple"
+            )
+        return value
+
+    @field_validator("python", mode="before")
+    @classmethod
+    def _python_quoted(cls, value: object) -> object:
+        if isinstance(value, int | float):
+            raise ValueError(
+                'Python 版本须加引号，例如 "3.12"：不加引号时 YAML 把 3.10 读成数字 3.1'
+            )
+        return value
+
+    @field_validator("python")
+    @classmethod
+    def _python(cls, value: str) -> str:
+        match = re.fullmatch(r"3\.([0-9]{1,2})", value)
+        if match is None or int(match.group(1)) < 11:
+            raise ValueError(f'Python 版本 {value} 不可用：须为 3.11 及以上，例如 "3.12"（加引号）')
+        return value
+
+    @field_validator("runs_on")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        if not _RUNNER_LABEL.fullmatch(value):
+            raise ValueError(
+                f"运行器标签 {value!r} 无效：只能含字母、数字和 _ . : -，例如 ubuntu-latest"
+            )
+        return value
 
 
 Policy.model_rebuild()

@@ -42,9 +42,6 @@ def small_site(tmp: Path, faq: dict[str, str]) -> Path:
     """Write a site that inherits the project's config but has only the given FAQ pages."""
     docs = tmp / "docs"
     (docs / "faq").mkdir(parents=True)
-    (docs / "stylesheets").mkdir()
-    css = ROOT / "docs" / "stylesheets" / "zzxt.css"
-    (docs / "stylesheets" / "zzxt.css").write_text(css.read_text("utf-8"), encoding="utf-8")
     for name, text in faq.items():
         (docs / "faq" / name).write_text(text, encoding="utf-8")
     config = tmp / "mkdocs.yml"

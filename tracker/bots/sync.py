@@ -1,11 +1,17 @@
-"""Make a tracker match the policy: labels and issue form templates.
+"""Make a tracker match the policy: labels, issue forms and, once deployed, workflows and policy.
 
-    read(forge, kind) -> Current -> plan(current, rules, kind, prune) -> Plan
-                      -> apply(plan, writer) -> write requests
+    read(forge, kind) -> Current
+    choose_policy(local, current, builtin, deploying) -> PolicyChoice
+    plan(current, rules, kind, prune, deployment, policy_text) -> Plan
+    apply(plan, writer) -> write requests
 
-`plan` compares what the tracker has with what the policy wants and returns
-the differences; `apply` carries a plan out through the `Writer`, so a dry run
-is exactly the plan and the write budget and request log apply as for the bots.
+A tracker is *deployed* once it holds the policy file (`.zzxt/policy.yml`,
+written by `zzxt init`): from then on that file rules it, and `zzxt sync` also
+keeps the bots' workflows in step with it (and with the zzxt that runs sync, so
+an upgrade reaches the workflows). `plan` compares what the tracker has with
+what the policy wants and returns the differences; `apply` carries a plan out
+through the `Writer`, so a dry run is exactly the plan and the write budget and
+request log apply as for the bots.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ from tracker.bots.writer import Writer
 from tracker.forge.kinds import Kind, forge_kind
 from tracker.forge.model import FileChange, FileContent, Forge, Label
 from tracker.labels import LabelBook
+from tracker.templates.deployment import POLICY_FILE, Deployment
 from tracker.templates.forms import render_templates
 from tracker.templates.generated import MARK
+from tracker.templates.workflows import render_workflows
 
-COMMIT_MESSAGE = "zzxt sync：按政策文件更新问题表单"
+COMMIT_MESSAGE = "zzxt sync：按政策文件更新问题表单和工作流"
 
 
 @dataclass(frozen=True)
@@ -80,25 +88,83 @@ class Plan:
 
 @dataclass(frozen=True)
 class Current:
-    """What the tracker has: its labels and the YAML files in the template folder."""
+    """What the tracker has: labels, the YAML files of the forms and workflows folders, policy."""
 
     labels: list[Label]
     files: dict[str, FileContent | None]  # path -> content; None: listed but unreadable
+    policy: FileContent | None = None  # the deployment's policy file, if there is one
+
+    @property
+    def deployed(self) -> bool:
+        return self.policy is not None
+
+
+@dataclass(frozen=True)
+class PolicyChoice:
+    """The policy text that rules the tracker, where it came from, and whether to write it."""
+
+    text: str
+    source: str  # for messages: a path, or repo:.zzxt/policy.yml
+    write: bool  # store it as the tracker's policy file
 
 
 def read(forge: Forge, kind: Kind) -> Current:
-    """Read the labels and the template folder's YAML files; read only."""
-    directory = forge_kind(kind).template_dir
-    paths = [p for p in forge.list_files(directory) if p.endswith((".yml", ".yaml"))]
-    return Current(forge.list_labels(), {path: forge.read_file(path) for path in paths})
+    """Read the labels, the forms' and workflows' YAML files and the policy file; read only."""
+    record = forge_kind(kind)
+    paths = [
+        path
+        for directory in (record.template_dir, record.workflow_dir)
+        for path in forge.list_files(directory)
+        if path.endswith((".yml", ".yaml"))
+    ]
+    files = {path: forge.read_file(path) for path in paths}
+    return Current(forge.list_labels(), files, forge.read_file(POLICY_FILE))
 
 
-def plan(current: Current, rules: Rules, kind: Kind, prune: bool) -> Plan:
-    """Compare the tracker with the policy; pure."""
+def choose_policy(
+    local: tuple[str, str] | None, current: Current, builtin: tuple[str, str], deploying: bool
+) -> PolicyChoice:
+    """Pick the policy: one given on the command line, else the tracker's own, else the built-in.
+
+    `local` and `builtin` are (text, source). A deployed tracker's policy file is
+    replaced only by one given explicitly; `zzxt init` (`deploying`) writes one
+    where there is none.
+    """
+    if local is not None:
+        return PolicyChoice(*local, write=deploying or current.deployed)
+    if current.policy is not None:
+        return PolicyChoice(current.policy.text, f"台账仓库的 {POLICY_FILE}", write=False)
+    return PolicyChoice(*builtin, write=deploying)
+
+
+def plan(
+    current: Current,
+    rules: Rules,
+    kind: Kind,
+    prune: bool,
+    deployment: Deployment | None = None,
+    policy_text: str | None = None,
+) -> Plan:
+    """Compare the tracker with the policy; pure.
+
+    With a `deployment`, the workflows are planned too (our own files that are no
+    longer wanted are removed: a stale bot must not keep running); with
+    `policy_text`, the policy file.
+    """
     result = Plan()
     _plan_labels(result, rules.labels, current.labels, prune)
+    record = forge_kind(kind)
     wanted = render_templates(rules.policy, kind)
-    _plan_files(result, wanted, forge_kind(kind).template_dir, current.files, prune)
+    _plan_files(result, wanted, record.template_dir, current.files, prune)
+    if deployment is not None:
+        flows = render_workflows(deployment)
+        _plan_files(result, flows, record.workflow_dir, current.files, prune=True)
+    if policy_text is not None:
+        have = current.policy
+        if have is None:
+            result.files.append(FileChange("create", POLICY_FILE, policy_text))
+        elif have.text != policy_text:
+            result.files.append(FileChange("update", POLICY_FILE, policy_text, have.sha))
     return result
 
 
@@ -139,7 +205,8 @@ def _plan_files(
         elif current.text != text:
             result.files.append(FileChange("update", path, text, current.sha))
     wanted_paths = {f"{directory}/{name}" for name in wanted}
-    for path in sorted(set(existing) - wanted_paths):
+    inside = {path for path in existing if path.rsplit("/", 1)[0] == directory}
+    for path in sorted(inside - wanted_paths):
         current = existing[path]
         if current is None or not current.text.startswith(MARK):
             continue  # not ours: never touched
@@ -149,7 +216,7 @@ def _plan_files(
             result.kept.append(path)
 
 
-def apply(result: Plan, writer: Writer) -> int:
+def apply(result: Plan, writer: Writer, message: str = COMMIT_MESSAGE) -> int:
     """Carry the plan out through the writer; return the number of write requests."""
     for change in result.labels:
         if change.action == "create":
@@ -161,5 +228,5 @@ def apply(result: Plan, writer: Writer) -> int:
             assert change.current is not None
             writer.delete_label(change.current)
     if result.files:
-        writer.write_files(result.files, COMMIT_MESSAGE)
+        writer.write_files(result.files, message)
     return writer.writes

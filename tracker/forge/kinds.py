@@ -7,6 +7,8 @@ here and a face in the sandbox.
     ForgeKind
     ├── how to recognise it:   detect (CI environment), api_base (from the browser URL)
     ├── what it reads:         template_dir, workflow_dir, form_description_key
+    ├── how it runs the bots:  uses_marketplace_actions, publishes_pages, ci_title
+    ├── what people set up:    token_scopes, secrets_path, runner_setup
     ├── how hard to push it:   write_interval, write_budget
     ├── how people reach it:   new_issue_url (an issue form opened with answers filled in)
     └── who talks to it:       client ("module:Class", imported on first use)
@@ -41,6 +43,11 @@ class ForgeKind:
     workflow_dir: str  # CI workflows
     form_description_key: str  # the issue form's one-line description key
     uses_marketplace_actions: bool  # whether its runners fetch `uses:` actions from github.com
+    publishes_pages: bool  # whether it can publish the knowledge base itself (GitHub Pages)
+    ci_title: str  # its CI, as people call it
+    token_scopes: str  # what `zzxt init`'s token needs, as the token settings page names it
+    secrets_path: str  # where people add the workflows' secrets in the web interface
+    runner_setup: str  # what to do so that workflows run at all (a sentence, ending in 。)
     write_interval: float  # seconds between writes by default (secondary rate limits)
     write_budget: int | None  # writes per bot run by default; None: unlimited
     # "module:Class" of the client: `tracker.forge.connect` imports it on first use, so
@@ -109,6 +116,14 @@ GITEA = ForgeKind(
     # Gitea's own key is `about`; it reads `description` only as a fallback since 1.20.
     form_description_key="about",
     uses_marketplace_actions=False,
+    publishes_pages=False,
+    ci_title="Gitea Actions",
+    token_scopes="访问令牌勾选 write:issue、write:repository 和 read:user",
+    secrets_path="仓库的“设置 → Actions → 密钥”",
+    runner_setup=(
+        "在仓库“设置 → 仓库”中启用 Actions，并注册 act_runner：镜像须有 git 和 Python 3.11 及以上"
+        "（含 venv，Debian、Ubuntu 镜像安装 python3-venv）。"
+    ),
     write_interval=0.0,
     write_budget=None,
     client="tracker.forge.gitea:GiteaForge",
@@ -129,6 +144,14 @@ GITHUB = ForgeKind(
     workflow_dir=".github/workflows",
     form_description_key="description",
     uses_marketplace_actions=True,
+    publishes_pages=True,
+    ci_title="GitHub Actions",
+    token_scopes=(
+        "细粒度令牌给该仓库 Issues、Contents、Workflows 读写和 Metadata 只读权限；"
+        "经典令牌勾选 repo 和 workflow"
+    ),
+    secrets_path="仓库的 Settings → Secrets and variables → Actions",
+    runner_setup="在 Settings → Actions → General 中确认允许运行 Actions。",
     write_interval=1.0,
     # Actions' GITHUB_TOKEN allows 1,000 requests an hour per repository; an hourly run
     # reading ~400 pages (10,000 issues) leaves room for about this many writes.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ log = logging.getLogger("mkdocs.hooks.zzxt")
 
 POLICY_ENV = "ZZXT_POLICY"
 SHIM_HELP = "运行 make site（或 python scripts/fetch_site_assets.py）从 npm 获取"
+# The site's own styles ship with the package, so a tracker's build (zzxt site build) has them.
+STYLESHEET = "stylesheets/zzxt.css"
 
 
 class _Build:
@@ -122,6 +125,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if policy.level == "province":
         for path, data in site.downloads(policy).items():  # the blank 附件1-4 for download
             files.append(File.generated(config, path, content=data))
+    if files.get_file_from_path(STYLESHEET) is None:
+        css = resources.files("tracker") / "resources" / "site" / "zzxt.css"
+        files.append(File.generated(config, STYLESHEET, content=css.read_text("utf-8")))
     _check_polyfills(config)
     return files
 
