@@ -2,8 +2,10 @@
 
 Everything a reporter typed (titles, units, stages, answers) that a bot puts into
 a comment, the dashboard, a terminal table, JSON or a log goes through one of
-these functions. Each first masks personal numbers with the rules of
-`tracker.pii` (ID, bank card, mobile), then:
+these functions. Each first drops invisible characters (controls, zero-width
+and direction marks, which could hide a number from the scanner or reorder a
+line), then masks personal numbers with the rules of `tracker.pii` (ID, bank
+card, mobile), then:
 
 - `inline`: one line of Markdown that renders as the literal text: no table
   break, heading, list, link, image, HTML, HTML comment, emphasis or code; no
@@ -11,6 +13,9 @@ these functions. Each first masks personal numbers with the rules of
   (a zero-width joiner after `@`, inside `://`, `www.` and after `#`).
 - `plain`: the same text for a terminal, JSON or a log: masked, one line,
   without control characters.
+
+`tests/test_usertext.py` renders `inline` output with a CommonMark + GFM-tables
+parser (markdown-it-py) and checks these promises on arbitrary text.
 """
 
 from __future__ import annotations
@@ -23,9 +28,22 @@ from tracker.pii import mask_text, scan
 ZWJ = "\u200d"
 # Characters CommonMark lets a backslash escape; escaping them all keeps any of
 # them from opening a construct, wherever it stands in the line.
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~\"'=$:&^])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~\"'=$:&^%/?;,@])")
 _SPACE = re.compile(r"\s+")
+# Whitespace that is not a plain space collapses to one; other invisible
+# characters (C0/C1 controls, format characters such as U+200B..U+200F,
+# U+202A..U+202E, U+2060..U+2064, U+FEFF) are dropped.
+_INVISIBLE = ("Cc", "Cf", "Co", "Cs", "Cn")
+
+
+def _visible(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch.isspace():
+            out.append(" ")
+        elif unicodedata.category(ch) not in _INVISIBLE:
+            out.append(ch)
+    return "".join(out)
 
 
 def masked(text: str) -> str:
@@ -34,8 +52,8 @@ def masked(text: str) -> str:
 
 
 def plain(text: str, limit: int | None = None) -> str:
-    """Masked, one line, no control characters: for terminals, JSON and logs."""
-    text = _CONTROL.sub("", masked(text).replace("\r\n", "\n"))
+    """Masked, one line, no invisible characters: for terminals, JSON and logs."""
+    text = masked(_visible(unicodedata.normalize("NFC", text)))
     text = _SPACE.sub(" ", text).strip()
     if limit is not None and len(text) > limit:
         text = text[: max(limit - 1, 0)] + "…"
@@ -44,11 +62,12 @@ def plain(text: str, limit: int | None = None) -> str:
 
 def inline(text: str, limit: int | None = None) -> str:
     """Masked user text as one line of Markdown that shows exactly that text."""
-    text = plain(unicodedata.normalize("NFC", text), limit)
-    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
-    # Mentions and auto-links are recognised in spite of escapes: break them visibly nowhere.
-    text = text.replace("@", "@" + ZWJ)
-    text = re.sub(r"(?i)(\w)\\:(?=//)", r"\1" + ZWJ + r"\\:", text)
-    text = re.sub(r"(?i)\bwww\\\.", "www" + ZWJ + r"\\.", text)
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", plain(text, limit))
+    # Mentions and auto-links are recognised after escapes are resolved (GitHub
+    # links @user, #12, www. and http:// in the text it renders): a zero-width
+    # joiner, invisible on the page, keeps each from forming.
+    text = text.replace(r"\@", "\\@" + ZWJ)
+    text = re.sub(r"(?i)(\w)\\:(?=\\/\\/)", r"\1" + ZWJ + r"\\:", text)
+    text = re.sub(r"(?i)(www)\\\.", r"\1" + ZWJ + r"\\.", text)
     text = text.replace(r"\#", r"\#" + ZWJ)
     return text

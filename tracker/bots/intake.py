@@ -116,8 +116,14 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
 
 
 def apply(new: Iterable[NewIssue], writer: Writer) -> dict[str, int | None]:
-    """Open the issues; return each fingerprint's new number (None in a dry run)."""
+    """Open the issues; return each fingerprint's new number (None in a dry run).
+
+    When an answer is lost, the Writer looks for the bot's issue carrying the
+    fingerprint's marker before it asks again, so no source is opened twice.
+    """
     return {
-        issue.fingerprint: writer.create_issue(issue.title, issue.body, list(issue.labels))
+        issue.fingerprint: writer.create_issue(
+            issue.title, issue.body, list(issue.labels), marker=marker(issue.fingerprint)
+        )
         for issue in new
     }
