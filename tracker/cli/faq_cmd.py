@@ -8,7 +8,7 @@ from typing import TextIO, cast
 
 import click
 
-from tracker.cli.base import Group, State, pass_state, print_json
+from tracker.cli.base import Group, State, pass_state, print_json, read_text
 from tracker.kb.entries import load_entries
 from tracker.kb.search import DEFAULT_LIMIT, FaqIndex, Hit, SearchError, default_cache_dir
 
@@ -55,7 +55,7 @@ def check(state: State, directory: Path) -> None:
 
 
 def _read_queries(stream: TextIO) -> list[str]:
-    lines = stream.read().splitlines()
+    lines = read_text(stream, "查询文件").splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
     blank = [i for i, line in enumerate(lines, 1) if not line.strip()]
