@@ -10,17 +10,23 @@ are built lazily from their URL, so a write costs exactly one request.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededException
 from github.GithubObject import NotSet
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3 import BaseHTTPResponse
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError, ResponseError
+from urllib3.util.retry import Retry
 
 from tracker.errors import ForgeError, NotFound, RateLimited, WriteUnconfirmed
 from tracker.forge.http import check_status
@@ -69,26 +75,36 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 100
 
 
-class _CreateOnce(GithubRetry):
-    """PyGithub's retries, except that a POST whose answer was lost is not sent again.
+# POSTs that change nothing when repeated: adding labels or assignees to an issue.
+_REPEATABLE_POST = re.compile(r"/issues/\d+/(labels|assignees)$")
 
-    A POST creates something (a comment, an issue, a label): after a 5xx or a
-    connection that broke once the request was sent it may exist, and a blind
-    retry would make a second one. Such a POST fails at once; `GitHubForge`
-    raises `WriteUnconfirmed` and the Writer looks before it tries again. A POST
-    refused with 429 or a rate-limit 403 never happened and is retried as usual.
+
+class _CreateOnce(GithubRetry):
+    """PyGithub's retries, except that a POST that creates something is not sent again.
+
+    After a 5xx or a connection that broke once the request was sent, a comment,
+    an issue or a label may exist, and a blind retry would make a second one. Such
+    a POST fails at once; `GitHubForge` raises `WriteUnconfirmed` and the Writer
+    looks before it tries again. A POST refused with 429 or a rate-limit 403 never
+    happened and is retried as usual, as are POSTs that only add labels or assignees.
     """
 
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method == "POST" and status_code >= 500:
-            return False
-        return bool(super().is_retry(method, status_code, has_retry_after))
-
-    def increment(self, method: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        error = kwargs.get("error") if "error" in kwargs else (args[2] if len(args) > 2 else None)
-        if method == "POST" and isinstance(error, ProtocolError | ReadTimeoutError):
-            raise error
-        return super().increment(method, *args, **kwargs)
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        if method == "POST" and not _REPEATABLE_POST.search(urlsplit(url or "").path):
+            if isinstance(error, ProtocolError | ReadTimeoutError):
+                raise error
+            if response is not None and response.status >= 500:
+                reason = ResponseError(f"HTTP {response.status}")
+                raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[arg-type]
 
 
 class GitHubForge:
