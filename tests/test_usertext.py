@@ -54,6 +54,10 @@ FRAGMENTS = [
     "    缩进",
     "> 引用",
     "1. 列表",
+    "- 列表",
+    "+ 加",
+    "***",
+    "12) 项",
     "$x$",
 ]
 text_part = st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet=ALPHABET, max_size=12))
@@ -140,14 +144,16 @@ def test_in_a_table_row_user_text_stays_two_cells_of_plain_text(title: str, unit
 
 
 @settings(max_examples=300, deadline=None)
-@given(user_text)
-def test_in_a_paragraph_user_text_is_one_paragraph_of_text(text: str) -> None:
+@given(user_text, st.sampled_from(["报告：", ""]))
+def test_in_a_paragraph_user_text_is_one_paragraph_of_text(text: str, before: str) -> None:
     rendered = inline(text)
-    tokens = MD.parse(f"报告：{rendered}")
+    if not (before + rendered).strip():
+        return
+    tokens = MD.parse(before + rendered)  # also at the start of a line, where blocks open
     assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
     assert_only_text(tokens)
     shown = "".join(c.content for c in inline_tokens(tokens))
-    assert shown.replace(ZWJ, "") == "报告：" + plain(text)
+    assert shown.replace(ZWJ, "") == before + plain(text)
     assert_inert(shown)
 
 

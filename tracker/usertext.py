@@ -26,9 +26,12 @@ import unicodedata
 from tracker.pii import mask_text, scan
 
 ZWJ = "\u200d"
-# Characters CommonMark lets a backslash escape; escaping them all keeps any of
-# them from opening a construct, wherever it stands in the line.
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~\"'=$:&^%/?;,@])")
+# The ASCII punctuation that can open a construct anywhere in a line (code, emphasis,
+# links and images, HTML and autolinks, entities, table cells, strikethrough, math,
+# headings and issue references): each gets a backslash.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]#<>~|!&$^])")
+# What opens a block only at the start of a line: a list item or a thematic break.
+_LIST_START = re.compile(r"^(\d{1,9}(?=[.)])|(?=[-+]))")
 _SPACE = re.compile(r"\s+")
 # Whitespace that is not a plain space collapses to one; other invisible
 # characters (C0/C1 controls, format characters such as U+200B..U+200F,
@@ -63,11 +66,12 @@ def plain(text: str, limit: int | None = None) -> str:
 def inline(text: str, limit: int | None = None) -> str:
     """Masked user text as one line of Markdown that shows exactly that text."""
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", plain(text, limit))
-    # Mentions and auto-links are recognised after escapes are resolved (GitHub
-    # links @user, #12, www. and http:// in the text it renders): a zero-width
-    # joiner, invisible on the page, keeps each from forming.
-    text = text.replace(r"\@", "\\@" + ZWJ)
-    text = re.sub(r"(?i)(\w)\\:(?=\\/\\/)", r"\1" + ZWJ + r"\\:", text)
-    text = re.sub(r"(?i)(www)\\\.", r"\1" + ZWJ + r"\\.", text)
+    text = _LIST_START.sub(lambda m: m.group(1) + "\\", text, count=1)
+    # Mentions and auto-links are recognised in the text GitHub renders, after
+    # escapes are resolved (@user, @org/team, a@b.cn, #12, www. and http://): a
+    # zero-width joiner, invisible on the page, keeps each from forming.
+    text = text.replace("@", "@" + ZWJ)
+    text = re.sub(r"(\w):(?=//)", r"\1" + ZWJ + ":", text)
+    text = re.sub(r"(?i)(www)\.", r"\1" + ZWJ + ".", text)
     text = text.replace(r"\#", r"\#" + ZWJ)
     return text
