@@ -10,6 +10,7 @@ an auto-link nor a full personal number may appear in it.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from tests.support.pii import card_numbers, id_numbers, mobile_numbers
+from tracker.bots.dashboard import DASHBOARD_MARK, dashboard_body, rows
+from tracker.bots.rules import Rules
+from tracker.bots.sla import Responders, evaluate_all
+from tracker.forge.model import Issue, User
 from tracker.pii import scan
+from tracker.policy import load_policy
 from tracker.usertext import ZWJ, inline, masked, plain
 
 MD = MarkdownIt("commonmark").enable("table")
@@ -204,3 +210,48 @@ def test_limit_cuts_after_masking() -> None:
     out = plain(text, limit=12)
     assert len(out) == 12 and out.endswith("…")
     assert "0501011237" not in out
+
+
+# ---- the bot's own Markdown, whole -------------------------------------------------------
+
+RULES = Rules.build(load_policy())
+ZONE = RULES.calendar.zone
+
+
+def reported(number: int, title: str, unit: str, stage: str) -> Issue:
+    body = f"### 所属地市\n\n广州市\n\n### 学段\n\n{stage}\n\n### 报送单位\n\n{unit}\n"
+    when = datetime(2025, 9, 30, 16, tzinfo=ZONE)
+    return Issue(
+        number, title, body, User("gz-bureau"), ("类别/技术类问题",), (), "open", when, when
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(user_text, user_text, user_text), min_size=1, max_size=4))
+def test_the_dashboard_renders_user_text_as_text_in_seven_cells(
+    texts: list[tuple[str, str, str]],
+) -> None:
+    issues = [reported(n, *t) for n, t in enumerate(texts, start=1)]
+    verdicts = evaluate_all(
+        issues, [], RULES, datetime(2025, 10, 13, 10, tzinfo=ZONE), Responders()
+    )
+    table = {row.number: row for row in rows(RULES, verdicts)}
+    body = dashboard_body(RULES, list(table.values()))
+    tokens = MD.parse(body)
+    kinds = {t.type for t in tokens} | {c.type for c in inline_tokens(tokens)}
+    assert not kinds & {"link_open", "image", "html_inline", "code_inline", "em_open", "s_open"}
+    assert [t.content.strip() for t in tokens if t.type == "html_block"] == [DASHBOARD_MARK]
+    cells = cell_texts(tokens)
+    # All are overdue: the summary (a header and one row of two), then one table of seven.
+    assert len(cells) == 2 * 2 + 7 * (1 + len(issues))
+    for start in range(2 * 2 + 7, len(cells), 7):
+        row = table[int(cells[start].lstrip("#"))]
+        assert row.title == plain(texts[row.number - 1][0])  # units and stages come via the form
+        assert [c.replace(ZWJ, "") for c in cells[start + 1 : start + 4]] == [
+            row.title or "—",
+            row.unit or "—",
+            row.stage or "—",
+        ]
+        for cell in cells[start + 1 : start + 4]:
+            assert_inert(cell)
+            assert scan(cell.replace(ZWJ, "")) == []

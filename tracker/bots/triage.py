@@ -27,6 +27,7 @@ from tracker.labels import LabelBook
 from tracker.pii import Finding, mask_text, scan
 from tracker.policy import Policy, cite
 from tracker.templates.form_parse import parse_body
+from tracker.usertext import inline
 
 MARKS = {
     "missing": "<!-- zzxt:triage-missing -->",
@@ -253,7 +254,8 @@ def _missing_comment(policy: Policy, names: list[str]) -> str | None:
 
 
 def _pii_comment(policy: Policy, findings: list[Finding]) -> str:
-    items = "\n".join(f"- {KIND_NAMES.get(f.kind, f.kind)}：{f.masked}" for f in findings)
+    # The masked form (`4401**********1237`) is shown as text, never as emphasis.
+    items = "\n".join(f"- {KIND_NAMES.get(f.kind, f.kind)}：{inline(f.masked)}" for f in findings)
     action = (
         "机器人已将正文中的号码替换为部分隐藏的形式，"
         if policy.triage.mask_pii

@@ -104,6 +104,8 @@ class Writer:
 
     def _find_issue(self, title: str, body: str, marker: str | None) -> Issue | None:
         login = self.identity.login if self.identity is not None else None
+        if login is not None and login.endswith("[bot]"):
+            login = None  # an app's account: not every forge filters by it; read them all
         for issue in reversed(self.forge.list_issues("open", creator=login)):
             if not self._mine(issue.author.login):
                 continue
