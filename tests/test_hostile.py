@@ -375,8 +375,10 @@ def test_help_is_chinese_and_aligned(invoke: Invoke, command: list[str]) -> None
         (["triage", "--title", "x", "--body-file", "/没有这个文件"], "文件或目录不存在"),
         (["pii", "scan", "/没有这个文件"], "不存在"),
         (["sla", "check", "--max-writes", "-3"], "不在范围"),
+        (["policy", "check", "/"], "是目录"),
+        (["forms", "render", "--flavor", "gitea", "--out", "/proc/没有/表单"], "不存在"),
     ],
-    ids=["directory", "missing", "pii-missing", "range"],
+    ids=["directory", "missing", "pii-missing", "range", "path-directory", "os-reason"],
 )
 def test_usage_errors_are_chinese(invoke: Invoke, args: list[str], words: str) -> None:
     result = invoke(*args)

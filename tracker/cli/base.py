@@ -42,7 +42,7 @@ class Group(click.Group):
             return super().invoke(ctx)
         except ZzxtError as error:
             # A user's mistake or a known failure: its message and exit code, no traceback.
-            click.echo(f"错误：{error.message}", err=True)
+            click.echo(f"错误：{zh.os_words(error.message)}", err=True)
             ctx.exit(error.exit_code)
 
 

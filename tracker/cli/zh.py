@@ -122,6 +122,19 @@ def _strerror_in_chinese(message: str) -> str:
     return message
 
 
+def os_words(message: str) -> str:
+    """Put the operating system's English reasons inside a message into Chinese.
+
+    Library errors quote `exc.strerror` ("无法写入 x（Permission denied）"); the
+    CLI shows every error through this, so no such English reaches a user.
+    """
+    for number, chinese in OS_ERRORS.items():
+        english = os.strerror(number)
+        if english:
+            message = message.replace(english, chinese)
+    return message
+
+
 def gettext(message: str) -> str:
     return CATALOGUE.get(message, message)
 
@@ -299,3 +312,8 @@ def install() -> None:
     if not getattr(click.File.convert, "_zh", False):
         click.File.convert = _file_convert(click.File.convert)  # type: ignore[method-assign]
         click.File.convert._zh = True  # type: ignore[attr-defined]
+
+
+# On import: click types built while the commands are defined (click.Path's "file")
+# take their words from the catalogue only if it is bound before they are made.
+install()
