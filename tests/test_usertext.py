@@ -25,7 +25,7 @@ from tracker.bots.sla import Responders, evaluate_all
 from tracker.forge.model import Issue, User
 from tracker.pii import scan
 from tracker.policy import load_policy
-from tracker.usertext import ZWJ, inline, masked, plain
+from tracker.usertext import ZWJ, block, inline, masked, plain
 
 MD = MarkdownIt("commonmark").enable("table")
 # Whatever markup can start with, and the characters that break lines, tables or terminals.
@@ -255,3 +255,27 @@ def test_the_dashboard_renders_user_text_as_text_in_seven_cells(
         for cell in cells[start + 1 : start + 4]:
             assert_inert(cell)
             assert scan(cell.replace(ZWJ, "")) == []
+
+
+# ---- block: answers the bot writes into an issue body it opens ------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(user_text)
+def test_block_keeps_lines_and_defuses_what_reaches_beyond_the_page(text: str) -> None:
+    out = block(text)
+    assert "<!--" not in out  # no marker can be forged inside what the bot writes
+    tokens = MD.parse(out)
+    kinds = {t.type for t in tokens} | {c.type for c in inline_tokens(tokens)}
+    assert not kinds & {"link_open", "image", "html_inline", "html_block", "heading_open"}
+    shown = "\n".join(c.content for c in inline_tokens(tokens) if c.type == "text")
+    assert_inert(shown)
+    assert scan(shown.replace(ZWJ, "")) == []
+    assert out.count("\n") <= text.replace("\r\n", "\n").count("\n")
+
+
+def test_block_forges_no_marker_and_starts_no_form_section() -> None:
+    out = block("### 报送单位\n伪造\n<!-- zzxt:dashboard -->\n见 @admin [x](http://e.cn)")
+    assert "<!-- zzxt:" not in out
+    assert not any(line.startswith("#") for line in out.splitlines())
+    assert out.splitlines()[1] == "伪造"  # ordinary text stays as typed

@@ -13,6 +13,12 @@ card, mobile), then:
   (a zero-width joiner after `@`, inside `://`, `www.` and after `#`).
 - `plain`: the same text for a terminal, JSON or a log: masked, one line,
   without control characters.
+- `block`: several lines of user text (an answer the bot writes into an issue
+  body it opens) with the line breaks kept and only what could reach beyond the
+  page defused: no HTML or HTML comment (so no forged zzxt marker), no link or
+  image, no entity, no mention or auto-link, no heading that would start a new
+  form section. Ordinary punctuation stays as typed, so the form reads back
+  almost unchanged.
 
 `tests/test_usertext.py` renders `inline` output with a CommonMark + GFM-tables
 parser (markdown-it-py) and checks these promises on arbitrary text.
@@ -63,6 +69,33 @@ def plain(text: str, limit: int | None = None) -> str:
     return text
 
 
+# In `block`: what opens HTML, links, images or entities anywhere in a line.
+_BLOCK_PUNCTUATION = re.compile(r"([\\<>\[\]&])")
+
+
+def _unlinked(text: str) -> str:
+    """Break mentions, auto-links and issue references with an invisible joiner.
+
+    The joiner after an escaped `<` also keeps the raw text from holding `<!--`,
+    so no one can forge a zzxt marker inside what the bot writes.
+    """
+    text = text.replace("@", "@" + ZWJ).replace("\\<", "\\<" + ZWJ)
+    text = re.sub(r"(\w):(?=//)", r"\1" + ZWJ + ":", text)
+    return re.sub(r"(?i)(www)\.", r"\1" + ZWJ + ".", text)
+
+
+def block(text: str) -> str:
+    """Masked user text as Markdown lines that cannot mention, link, embed or forge markers."""
+    lines = []
+    for raw in unicodedata.normalize("NFC", text).replace("\r\n", "\n").split("\n"):
+        line = masked(_SPACE.sub(" ", _visible(raw)).rstrip())
+        line = _BLOCK_PUNCTUATION.sub(r"\\\1", line)
+        line = re.sub(r"^(\s*)#", r"\1\\#", line)  # never a heading: the form's sections are
+        line = re.sub(r"^(\s*)([-=])(?=[-=\s]*$)", r"\1\\\2", line)  # nor a setext underline
+        lines.append(_unlinked(line).replace("#", "#" + ZWJ))
+    return "\n".join(lines).strip("\n")
+
+
 def inline(text: str, limit: int | None = None) -> str:
     """Masked user text as one line of Markdown that shows exactly that text."""
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", plain(text, limit))
@@ -70,8 +103,4 @@ def inline(text: str, limit: int | None = None) -> str:
     # Mentions and auto-links are recognised in the text GitHub renders, after
     # escapes are resolved (@user, @org/team, a@b.cn, #12, www. and http://): a
     # zero-width joiner, invisible on the page, keeps each from forming.
-    text = text.replace("@", "@" + ZWJ)
-    text = re.sub(r"(\w):(?=//)", r"\1" + ZWJ + ":", text)
-    text = re.sub(r"(?i)(www)\.", r"\1" + ZWJ + ".", text)
-    text = text.replace(r"\#", r"\#" + ZWJ)
-    return text
+    return _unlinked(text).replace(r"\#", r"\#" + ZWJ)

@@ -10,7 +10,10 @@ marker holding a fingerprint of its source. A marker counts only in an issue
 the bot itself wrote, so a rerun, a second mailbox holding the same message or
 a crash between creating and recording finds the issue and opens no second one.
 Personal numbers are masked on the way in; the reporter's own contact phone
-(the `phone` field) is kept, as the form asks for it.
+(the `phone` field) is kept, as the form asks for it. The issue is written by
+the bot, so the sender's words are defused on the way in (`usertext.block`):
+a mail cannot make the bot mention anyone, embed an image, or plant a zzxt
+marker in an issue the bot would then take for its own.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from tracker.forge.model import Forge
 from tracker.templates.form_body import render_body
 from tracker.templates.form_parse import Value
 from tracker.templates.forms import CONFIRMATIONS_ID
-from tracker.usertext import masked
+from tracker.usertext import block, inline, masked
 
 INTAKE = "zzxt:intake"
 CONTACT_FIELD = "phone"  # the reporter's own number: the form asks for it
@@ -89,11 +92,15 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
     policy = rules.policy
     form = next(f for f in rules.forms if f.category == item.category)
     answers: dict[str, Value] = {}
+    fenced = {e.id for e in form.elements if e.type == "textarea" and e.render}
     for key, value in item.fields.items():
         if isinstance(value, list):
             answers[key] = [masked(v) for v in value]
+        elif key == CONTACT_FIELD:
+            answers[key] = value
         else:
-            answers[key] = value if key == CONTACT_FIELD else masked(value)
+            # Inside a code fence Markdown is inert already; elsewhere it is defused.
+            answers[key] = masked(value) if key in fenced else block(value)
     if item.confirmed:
         answers[CONFIRMATIONS_ID] = list(form.element(CONFIRMATIONS_ID).options)
     city = str(answers.get("city") or "") or policy.report.city_placeholder
@@ -105,7 +112,7 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
     )
     body = (
         render_body(form, answers)
-        + f"---\n\n来源：{masked(item.source)}\n\n{marker(item.fingerprint)}\n"
+        + f"---\n\n来源：{inline(item.source)}\n\n{marker(item.fingerprint)}\n"
     )
     labels = (
         rules.labels.category(item.category),
