@@ -268,20 +268,10 @@ def test_faq_queries_from_a_binary_file(invoke: Invoke, tmp_path: Path, source: 
     if source == "file":
         result = invoke("faq", "search", "--queries", str(path), "--dir", "docs/faq")
     else:
-        result = CliBytes(invoke).run(["faq", "search", "--queries", "-"], data)
+        result = invoke("faq", "search", "--queries", "-", "--dir", "docs/faq", input=data)
     no_traceback(result)
     assert result.exit_code == 2
     assert result.stderr.strip() == "错误：查询文件不是 UTF-8 编码，请另存为 UTF-8 后重试。"
-
-
-class CliBytes:
-    """Feed raw bytes to stdin (CliRunner's `input` as bytes)."""
-
-    def __init__(self, invoke: Invoke) -> None:
-        self.invoke = invoke
-
-    def run(self, args: list[str], data: bytes) -> Result:
-        return self.invoke(*args, "--dir", "docs/faq", input=data)
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e308", "-1", "半秒"])
