@@ -19,6 +19,7 @@ users:
 repos:
   - name: gdzz/support
     private: true
+    writers: [zzxt-bot, staff1]  # Gitea assigns issues only to users with write access
     labels:
       - {name: 地市/广州市, color: "bfdadc"}
       - {name: 地市/深圳市, color: "bfdadc"}

@@ -6,6 +6,7 @@
     ├── CalendarGapError     exit 3  the working-day calendar has no data for a year
     ├── MailServerError      exit 10 the IMAP or SMTP server refused us or is unreachable
     └── ForgeError           exit 8  the tracker (Gitea/GitHub) failed or is unreachable
+        ├── WriteUnconfirmed exit 8  a create request's answer was lost: it may have happened
         ├── AuthError        exit 4  no token, or the token was refused (401)
         ├── PermissionDenied exit 5  the token may not do this (403)
         ├── NotFound         exit 6  the repository (or the object) does not exist (404)
@@ -75,6 +76,14 @@ class ForgeError(ZzxtError):
     """The tracker answered with an error we cannot handle, or could not be reached."""
 
     exit_code = 8
+
+
+class WriteUnconfirmed(ForgeError):
+    """A request that creates something got no answer (connection lost, 5xx): it may exist.
+
+    Never retried blindly: the bots' Writer looks for what it meant to create
+    (by its marker or name) and sends the request again only if it is not there.
+    """
 
 
 class AuthError(ForgeError):

@@ -101,7 +101,9 @@ def read(forge: Forge, rules: Rules, label: str, identity: BotIdentity) -> Snaps
     """Read the closed issues with `label`, each one's comments, and who may answer."""
     issues = [i for i in forge.list_issues("closed") if label in i.labels]
     comments = {i.number: forge.issue_comments(i.number) for i in issues}
-    return Snapshot(issues, comments, read_responders(forge, rules), identity)
+    every = [c for found in comments.values() for c in found]
+    responders = read_responders(forge, rules, identity, issues, every)
+    return Snapshot(issues, comments, responders, identity)
 
 
 def issue_url(base: str, repo: str, number: int) -> str:
@@ -206,7 +208,7 @@ def accepted_reply(issue: Issue, comments: list[Comment], responders: Responders
         c
         for c in comments
         if c.body.lstrip().startswith(REPLY_MARK)
-        and responders.answers(c.author, issue)
+        and responders.answers(c, issue)
         and (issue.closed_at is None or c.created_at <= issue.closed_at)
     ]
     return max(marked, key=lambda c: (c.created_at, c.id), default=None)

@@ -10,10 +10,10 @@ marker holding a fingerprint of its source. A marker counts only in an issue
 the bot itself wrote, so a rerun, a second mailbox holding the same message or
 a crash between creating and recording finds the issue and opens no second one.
 Personal numbers are masked on the way in; the reporter's own contact phone
-(the `phone` field) is kept, as the form asks for it. The bot is the author of
-these issues, so answers are defanged (`tracker.usertext.defang`): a mail that
-says `@someone`, holds HTML, an image or a `### 联系电话` line cannot make the bot
-mention, embed or forge a field.
+(the `phone` field) is kept, as the form asks for it. The issue is written by
+the bot, so the sender's words are defused on the way in (`usertext.block`):
+a mail cannot make the bot mention anyone, embed an image, or plant a zzxt
+marker in an issue the bot would then take for its own.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tracker.forge.model import Forge
 from tracker.templates.form_body import render_body
 from tracker.templates.form_parse import Value
 from tracker.templates.forms import CONFIRMATIONS_ID
-from tracker.usertext import defang, plain
+from tracker.usertext import block, inline, masked, plain
 
 INTAKE = "zzxt:intake"
 CONTACT_FIELD = "phone"  # the reporter's own number: the form asks for it
@@ -92,13 +92,15 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
     policy = rules.policy
     form = next(f for f in rules.forms if f.category == item.category)
     answers: dict[str, Value] = {}
+    fenced = {e.id for e in form.elements if e.type == "textarea" and e.render}
     for key, value in item.fields.items():
         if isinstance(value, list):
-            answers[key] = [plain(v) for v in value]
+            answers[key] = [masked(v) for v in value]
         elif key == CONTACT_FIELD:
-            answers[key] = " ".join(value.split())  # the reporter's own number: kept
+            answers[key] = value
         else:
-            answers[key] = defang(value)
+            # Inside a code fence Markdown is inert already; elsewhere it is defused.
+            answers[key] = masked(value) if key in fenced else block(value)
     if item.confirmed:
         answers[CONFIRMATIONS_ID] = list(form.element(CONFIRMATIONS_ID).options)
     city = str(answers.get("city") or "") or policy.report.city_placeholder
@@ -110,7 +112,7 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
     )
     body = (
         render_body(form, answers)
-        + f"---\n\n来源：{defang(plain(item.source))}\n\n{marker(item.fingerprint)}\n"
+        + f"---\n\n来源：{inline(item.source)}\n\n{marker(item.fingerprint)}\n"
     )
     labels = (
         rules.labels.category(item.category),
@@ -121,8 +123,14 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
 
 
 def apply(new: Iterable[NewIssue], writer: Writer) -> dict[str, int | None]:
-    """Open the issues; return each fingerprint's new number (None in a dry run)."""
+    """Open the issues; return each fingerprint's new number (None in a dry run).
+
+    When an answer is lost, the Writer looks for the bot's issue carrying the
+    fingerprint's marker before it asks again, so no source is opened twice.
+    """
     return {
-        issue.fingerprint: writer.create_issue(issue.title, issue.body, list(issue.labels))
+        issue.fingerprint: writer.create_issue(
+            issue.title, issue.body, list(issue.labels), marker=marker(issue.fingerprint)
+        )
         for issue in new
     }

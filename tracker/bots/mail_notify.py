@@ -122,7 +122,11 @@ def read(forge: Forge, identity: BotIdentity, rules: Rules, now: datetime) -> Sn
         if mark.row:
             rows.setdefault(mark.fingerprint, []).append(issue)
     threads = [Thread(i, m, tuple(by_issue.get(i.number, []))) for i, m in wanted]
-    responders = read_responders(forge, rules) if wanted else Responders()
+    responders = (
+        read_responders(forge, rules, identity, [i for i, _ in wanted], comments)
+        if wanted
+        else Responders(identity)
+    )
     return Snapshot(threads, rows, responders, identity)
 
 

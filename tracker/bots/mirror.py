@@ -115,8 +115,20 @@ def read(city: Tracker, upstream: Tracker) -> Snapshot:
         city_labels,
         up_issues,
         up_comments,
-        read_responders(upstream.forge, upstream.rules),
+        read_responders(
+            upstream.forge,
+            upstream.rules,
+            upstream.identity,
+            _linked(up_issues, escalated_to(city.identity, comments)),
+            up_comments,
+        ),
     )
+
+
+def _linked(up_issues: dict[int, Issue], links: dict[int, int]) -> list[Issue]:
+    """The upstream issues some city issue went to: only their comments may be answers."""
+    wanted = set(links.values())
+    return [issue for number, issue in up_issues.items() if number in wanted]
 
 
 def plan(snapshot: Snapshot, city: Tracker, upstream: Tracker) -> list[IssueMirror]:
@@ -173,7 +185,7 @@ def _plan_issue(
     labels = city.rules.labels
     have = set(issue.labels)
     done = mine.get(issue.number, {})
-    answered = [c for c in replies if snapshot.responders.answers(c.author, up_issue)]
+    answered = [c for c in replies if snapshot.responders.answers(c, up_issue)]
     zone = city.rules.policy.calendar.zone
     for reply in answered:
         body = reply_comment(upstream, up_issue.number, reply, zone_time(reply.created_at, zone))

@@ -12,6 +12,10 @@ an upgrade reaches the workflows). `plan` compares what the tracker has with
 what the policy wants and returns the differences; `apply` carries a plan out
 through the `Writer`, so a dry run is exactly the plan and the write budget and
 request log apply as for the bots.
+
+Gitea lets two labels share a name (two syncs at once each create one). The next
+sync keeps the oldest, puts it on every issue that carries the name, and deletes
+the others, so issues keep their labels and each name is one label again.
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ COMMIT_MESSAGE = "zzxt sync：按政策文件更新问题表单和工作流"
 
 @dataclass(frozen=True)
 class LabelChange:
-    action: Literal["create", "update", "delete"]
+    # dedupe: `current` is a second label of the name, deleted after `issues` get the first
+    action: Literal["create", "update", "delete", "dedupe"]
     name: str
     color: str = ""
     description: str = ""
     current: Label | None = None
+    issues: tuple[int, ...] = ()
 
 
 @dataclass
@@ -65,6 +71,12 @@ class Plan:
                 if change.current.description != change.description:
                     what.append("说明")
                 out.append(f"~ 标签 {change.name}（{'，'.join(what)}）")
+            elif change.action == "dedupe":
+                assert change.current is not None
+                out.append(
+                    f"- 标签 {change.name}（重复的一个，编号 {change.current.id}；"
+                    f"{len(change.issues)} 个问题改用保留的那个）"
+                )
             else:
                 out.append(f"- 标签 {change.name}")
         marks = {"create": "+", "update": "~", "delete": "-"}
@@ -80,7 +92,7 @@ class Plan:
             return [f.path for f in self.files if f.operation == kind]
 
         return {
-            "labels": {k: names(k) for k in ("create", "update", "delete")},
+            "labels": {k: names(k) for k in ("create", "update", "delete", "dedupe")},
             "files": {k: paths(k) for k in ("create", "update", "delete")},
             "kept": self.kept,
         }
@@ -93,6 +105,8 @@ class Current:
     labels: list[Label]
     files: dict[str, FileContent | None]  # path -> content; None: listed but unreadable
     policy: FileContent | None = None  # the deployment's policy file, if there is one
+    # Only when two labels share a name: the issues carrying each such name.
+    carrying: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def deployed(self) -> bool:
@@ -109,7 +123,10 @@ class PolicyChoice:
 
 
 def read(forge: Forge, kind: Kind) -> Current:
-    """Read the labels, the forms' and workflows' YAML files and the policy file; read only."""
+    """Read the labels, the forms' and workflows' YAML files and the policy file; read only.
+
+    Issues are read only when two labels share a name, to move them onto the one kept.
+    """
     record = forge_kind(kind)
     paths = [
         path
@@ -118,7 +135,16 @@ def read(forge: Forge, kind: Kind) -> Current:
         if path.endswith((".yml", ".yaml"))
     ]
     files = {path: forge.read_file(path) for path in paths}
-    return Current(forge.list_labels(), files, forge.read_file(POLICY_FILE))
+    labels = forge.list_labels()
+    names = [label.name for label in labels]
+    doubled = {name for name in names if names.count(name) > 1}
+    carrying: dict[str, tuple[int, ...]] = {}
+    if doubled:
+        issues = forge.list_issues("all")
+        carrying = {
+            name: tuple(i.number for i in issues if name in i.labels) for name in sorted(doubled)
+        }
+    return Current(labels, files, forge.read_file(POLICY_FILE), carrying)
 
 
 def choose_policy(
@@ -153,6 +179,7 @@ def plan(
     """
     result = Plan()
     _plan_labels(result, rules.labels, current.labels, prune)
+    _plan_duplicates(result, current)
     record = forge_kind(kind)
     wanted = render_templates(rules.policy, kind)
     _plan_files(result, wanted, record.template_dir, current.files, prune)
@@ -170,7 +197,10 @@ def plan(
 
 def _plan_labels(result: Plan, book: LabelBook, current: list[Label], prune: bool) -> None:
     wanted = book.specs()
-    have = {label.name: label for label in current}
+    have: dict[str, Label] = {}
+    for label in sorted(current, key=lambda lb: lb.id or 0):
+        have.setdefault(label.name, label)  # of labels sharing a name, the oldest
+    current = list(have.values())
     names = {spec.name for spec in wanted}
     for spec in wanted:
         existing = have.get(spec.name)
@@ -188,6 +218,16 @@ def _plan_labels(result: Plan, book: LabelBook, current: list[Label], prune: boo
                 result.labels.append(LabelChange("delete", label.name, current=label))
             else:
                 result.kept.append(label.name)
+
+
+def _plan_duplicates(result: Plan, current: Current) -> None:
+    """Labels that share a name with an older one: move their issues, then delete them."""
+    seen: set[str] = set()
+    for label in sorted(current.labels, key=lambda lb: lb.id or 0):
+        if label.name in seen:
+            issues = current.carrying.get(label.name, ())
+            result.labels.append(LabelChange("dedupe", label.name, current=label, issues=issues))
+        seen.add(label.name)
 
 
 def _plan_files(
@@ -224,6 +264,11 @@ def apply(result: Plan, writer: Writer, message: str = COMMIT_MESSAGE) -> int:
         elif change.action == "update":
             assert change.current is not None
             writer.update_label(change.current, change.color, change.description)
+        elif change.action == "dedupe":
+            assert change.current is not None
+            for number in change.issues:
+                writer.add_labels(number, [change.name])  # by name: the oldest of them
+            writer.delete_label(change.current)
         else:
             assert change.current is not None
             writer.delete_label(change.current)

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 import click
 
 from tracker.bots.rules import Rules
+from tracker.cli import zh
 from tracker.errors import InputError, ZzxtError
 from tracker.policy import Policy, load_policy
 
@@ -18,25 +19,30 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 class Command(click.Command):
+    context_class = zh.Context
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[选项]")
         super().__init__(*args, **kwargs)
+        zh.localise(self.params)
 
 
 class Group(click.Group):
     command_class = Command
+    context_class = zh.Context
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[选项]")
         kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
         super().__init__(*args, **kwargs)
+        zh.localise(self.params)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ZzxtError as error:
             # A user's mistake or a known failure: its message and exit code, no traceback.
-            click.echo(f"错误：{error.message}", err=True)
+            click.echo(f"错误：{zh.os_words(error.message)}", err=True)
             ctx.exit(error.exit_code)
 
 

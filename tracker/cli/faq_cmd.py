@@ -14,7 +14,7 @@ import click
 from tracker.bots import harvest as harvesting
 from tracker.bots.identity import read_identity
 from tracker.bots.writer import Writer
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json
+from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, read_text
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.kb.entries import check_trainings, load_entries
 from tracker.kb.search import DEFAULT_LIMIT, FaqIndex, Hit, SearchError, default_cache_dir
@@ -66,7 +66,7 @@ def check(state: State, directory: Path) -> None:
 
 
 def _read_queries(stream: TextIO) -> list[str]:
-    lines = stream.read().splitlines()
+    lines = read_text(stream, "查询文件").splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
     blank = [i for i, line in enumerate(lines, 1) if not line.strip()]

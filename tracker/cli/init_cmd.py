@@ -14,7 +14,7 @@ from tracker.bots import sla_run
 from tracker.bots import sync as syncing
 from tracker.bots.writer import Writer
 from tracker.cli.base import Command, State, parse_moment, pass_state, print_json
-from tracker.cli.forge_opts import forge_options, open_forge, settings_from
+from tracker.cli.forge_opts import bot_identity, forge_options, open_forge, settings_from
 from tracker.cli.tracker_policy import builtin_policy, chosen_rules, local_policy
 from tracker.errors import ForgeError
 from tracker.forge.model import Forge
@@ -83,7 +83,8 @@ def init(
     policy, rules = chosen_rules(choice)
     deployment = for_tracker(policy, settings.kind, __version__)
     now = _now(now_text, policy.calendar.zone)
-    snapshot = sla_run.read(client, rules) if dashboard else None
+    identity = bot_identity(client, policy)
+    snapshot = sla_run.read(client, rules, identity) if dashboard else None
     plan = deploying.plan(
         current, snapshot, rules, deployment, choice.text if choice.write else None, now
     )
