@@ -88,7 +88,7 @@ def snapshot(issue: Issue, comments: list[Comment]) -> harvest.Snapshot:
     return harvest.Snapshot(
         [issue],
         {issue.number: comments},
-        Responders(bots=frozenset({BOT.login})),
+        Responders(BotIdentity(BOT.login), writers=frozenset({STAFF.login})),
         BotIdentity(BOT.login),
     )
 

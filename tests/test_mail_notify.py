@@ -392,7 +392,9 @@ def _comment(number: int, author: User, body: str, n: int = 1) -> Comment:
 
 
 def _kinds(threads: list[mail_notify.Thread]) -> dict[int, list[str]]:
-    snapshot = mail_notify.Snapshot(threads, {}, Responders(bots=frozenset({"zzxt-bot"})), IDENTITY)
+    snapshot = mail_notify.Snapshot(
+        threads, {}, Responders(IDENTITY, writers=frozenset({"staff1"})), IDENTITY
+    )
     planned = mail_notify.plan(
         snapshot, RULES, None, "https://t.example.cn/o/r/issues/", mb.SERVICE
     )
@@ -426,7 +428,9 @@ def _kinds(threads: list[mail_notify.Thread]) -> dict[int, list[str]]:
                     _comment(7, User("mallory"), f"{LOG}\n<!-- zzxt:mail-ack 0123456789abcdef -->"),
                 ),
             ),
-            ["ack", "staff"],
+            # Neither the bot's log nor a reply: mallory has no write access, and a comment
+            # carrying a zzxt marker never counts as an answer.
+            ["ack"],
         ),
     ],
     ids=[
@@ -449,7 +453,7 @@ def test_mails_carry_no_personal_number_from_the_issue() -> None:
     snapshot = mail_notify.Snapshot(
         [mail_notify.Thread(leaky, thread.mark, thread.comments)],
         {},
-        Responders(),
+        Responders(IDENTITY, writers=frozenset({"staff1"})),
         IDENTITY,
     )
     planned = mail_notify.plan(

@@ -87,12 +87,17 @@ ANSWERS: dict[str, Value] = {
 
 
 def renamed(tmp_path: Path) -> Rules:
-    return city_policy(
-        tmp_path,
+    """The example city, with a stage, a subcategory and an answer renamed in a layer above it."""
+    city_policy(tmp_path)
+    layer = tmp_path / "renamed.yml"
+    layer.write_text(
+        "extends: city.yml\n"
         "stages:\n  - {key: compulsory, name: 义务教育阶段}\n"
         "categories:\n  - key: technical\n    subcategories: [{key: data, name: 数据类}]\n"
         "forms:\n  common:\n    - {id: urgent, type: dropdown, label: 是否紧急, options: [否, 是, 很急], required: true}\n",
+        encoding="utf-8",
     )
+    return Rules.build(load_layers(layer).policy)
 
 
 def test_answers_are_carried_by_key_and_the_city_bureau_reports(tmp_path: Path) -> None:
@@ -172,7 +177,7 @@ def test_mirror_plan_quotes_staff_replies_once_edits_them_and_follows_the_close(
         comment(52, 12, "github-actions[bot]", "自动提醒", 11),
     ]
     snap = mirror.Snapshot([mine], [link], [n.name for n in rules.labels.specs()], {12: theirs}, replies,
-                           Responders(bots=frozenset({"fs-up"})))  # fmt: skip
+                           Responders(BotIdentity("fs-up"), writers=frozenset({"gd-staff"})))  # fmt: skip
     (plan,) = mirror.plan(snap, city, up)
     assert len(plan.comments) == 2 and "已处理" in plan.comments[0] and "办结" in plan.comments[1]
     assert plan.add_labels == ["层级/省已答复", "层级/省已办结"] and plan.close
@@ -201,7 +206,12 @@ def test_account_state_follows_upstream_forward_only(tmp_path: Path) -> None:
         mine = issue(7, "", ("类别/用户申请", "层级/已报省", city_state))
         theirs = issue(12, "", ("类别/用户申请", up_state), author="fs-up")
         snap = mirror.Snapshot(
-            [mine], [link], [s.name for s in rules.labels.specs()], {12: theirs}, [], Responders()
+            [mine],
+            [link],
+            [s.name for s in rules.labels.specs()],
+            {12: theirs},
+            [],
+            Responders(BotIdentity("fs-up")),
         )
         (plan,) = mirror.plan(snap, city, up)
         return plan.add_labels, plan.remove_labels

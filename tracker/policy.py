@@ -1166,10 +1166,20 @@ def load_layers(path: Path | None, fetcher: Callable[[str], str] = fetch) -> Pol
     """Load a policy and every policy it `extends`, lay them over each other and validate."""
     if path is None:
         source = f"<内置>/{DEFAULT_POLICY}"
-        layer = read_layer(default_policy_text(), source, BUILTIN)
-        chain = [layer]
-    else:
-        chain = [read_path(path)]
+        return layers_from(read_layer(default_policy_text(), source, BUILTIN), fetcher)
+    return layers_from(read_path(path), fetcher)
+
+
+def load_text_layers(
+    text: str, source: str, base: str, fetcher: Callable[[str], str] = fetch
+) -> PolicyLayers:
+    """As `load_layers`, for policy text read elsewhere; `base` resolves a relative `extends`."""
+    return layers_from(read_layer(text, source, base), fetcher)
+
+
+def layers_from(first: Layer, fetcher: Callable[[str], str] = fetch) -> PolicyLayers:
+    """Follow `extends` from one layer, lay the chain over each other and validate."""
+    chain = [first]
     while chain[-1].extends:
         if len(chain) > MAX_EXTENDS:
             raise PolicyError(

@@ -29,7 +29,7 @@ from tracker.forge.model import Forge
 from tracker.templates.form_body import render_body
 from tracker.templates.form_parse import Value
 from tracker.templates.forms import CONFIRMATIONS_ID
-from tracker.usertext import block, inline, masked, plain
+from tracker.usertext import ZWJ, block, inline, masked, plain
 
 INTAKE = "zzxt:intake"
 CONTACT_FIELD = "phone"  # the reporter's own number: the form asks for it
@@ -54,6 +54,8 @@ class Submission:
     source: str  # for people, e.g. 邮件“…”（2026-11-30 09:12）或 附件2.xlsx 第 6 行
     labels: tuple[str, ...] = ()  # more labels, e.g. where it came from
     confirmed: bool = False  # the sender confirmed the form's checkboxes
+    # References the bot itself writes after the source (e.g. 邮件见 #12): trusted, not escaped.
+    see_also: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,13 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
     title = (
         policy.subject(city, stage, item.category)
         + policy.report.title_separator
-        + plain(item.summary)
+        # A title is no Markdown, but it must not carry what looks like a bot's marker.
+        + plain(item.summary).replace("<!--", "<!" + ZWJ + "--")
     )
     body = (
         render_body(form, answers)
-        + f"---\n\n来源：{inline(item.source)}\n\n{marker(item.fingerprint)}\n"
+        + f"---\n\n来源：{inline(item.source)}{_see_also(item.see_also)}\n\n"
+        + f"{marker(item.fingerprint)}\n"
     )
     labels = (
         rules.labels.category(item.category),
@@ -120,6 +124,10 @@ def _new_issue(item: Submission, rules: Rules) -> NewIssue:
         *item.labels,
     )
     return NewIssue(item.fingerprint, title, body, tuple(dict.fromkeys(labels)))
+
+
+def _see_also(numbers: tuple[int, ...]) -> str:
+    return "，邮件见 " + "、".join(f"#{n}" for n in numbers) if numbers else ""
 
 
 def apply(new: Iterable[NewIssue], writer: Writer) -> dict[str, int | None]:

@@ -646,7 +646,7 @@ def _write(item: MessagePlan, rules: Rules, writer: Writer, outcome: Outcome) ->
     for submission in item.rows:
         if number is None:
             return False
-        linked = dataclasses.replace(submission, source=f"{submission.source}，邮件见 #{number}")
+        linked = dataclasses.replace(submission, see_also=(number,))
         new = intake.plan([linked], {}, rules)[0]
         if item.mark is not None:
             row_mark = dataclasses.replace(item.mark, row=True)

@@ -120,6 +120,7 @@ class PolicyChoice:
     text: str
     source: str  # for messages: a path, or repo:.zzxt/policy.yml
     write: bool  # store it as the tracker's policy file
+    base: str = ""  # what a relative `extends` is resolved against ("": none allowed)
 
 
 def read(forge: Forge, kind: Kind) -> Current:
@@ -148,7 +149,11 @@ def read(forge: Forge, kind: Kind) -> Current:
 
 
 def choose_policy(
-    local: tuple[str, str] | None, current: Current, builtin: tuple[str, str], deploying: bool
+    local: tuple[str, str] | None,
+    current: Current,
+    builtin: tuple[str, str],
+    deploying: bool,
+    local_base: str = "",
 ) -> PolicyChoice:
     """Pick the policy: one given on the command line, else the tracker's own, else the built-in.
 
@@ -157,7 +162,7 @@ def choose_policy(
     where there is none.
     """
     if local is not None:
-        return PolicyChoice(*local, write=deploying or current.deployed)
+        return PolicyChoice(*local, write=deploying or current.deployed, base=local_base)
     if current.policy is not None:
         return PolicyChoice(current.policy.text, f"台账仓库的 {POLICY_FILE}", write=False)
     return PolicyChoice(*builtin, write=deploying)

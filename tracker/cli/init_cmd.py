@@ -78,8 +78,10 @@ def init(
     repository = client.repository()
     deploying.check(repository, record.token_scopes)
     current = syncing.read(client, settings.kind)
-    local = local_policy(policy_file or state.policy_path)
-    choice = syncing.choose_policy(local, current, builtin_policy(), deploying=True)
+    path = policy_file or state.policy_path
+    local = local_policy(path)
+    base = str(path.parent) if path else ""
+    choice = syncing.choose_policy(local, current, builtin_policy(), True, local_base=base)
     policy, rules = chosen_rules(choice)
     deployment = for_tracker(policy, settings.kind, __version__)
     now = _now(now_text, policy.calendar.zone)

@@ -63,7 +63,8 @@ def sync(
         )
     current = syncing.read(client, settings.kind)
     local = local_policy(state.policy_path)
-    choice = syncing.choose_policy(local, current, builtin_policy(), deploying=False)
+    base = str(state.policy_path.parent) if state.policy_path else ""
+    choice = syncing.choose_policy(local, current, builtin_policy(), False, local_base=base)
     policy, rules = chosen_rules(choice)
     deployment = for_tracker(policy, settings.kind, __version__) if current.deployed else None
     plan = syncing.plan(

@@ -8,7 +8,8 @@ from tracker.bots import sync as syncing
 from tracker.bots.rules import Rules
 from tracker.cli.base import warn
 from tracker.errors import PolicyError
-from tracker.policy import DEFAULT_POLICY, Policy, default_policy_text, parse_policy
+from tracker.policy import DEFAULT_POLICY, Policy, default_policy_text, load_text_layers
+from tracker.policy_source import BUILTIN, read_layer
 
 
 def local_policy(path: Path | None) -> tuple[str, str] | None:
@@ -30,6 +31,20 @@ def builtin_policy() -> tuple[str, str]:
 
 
 def chosen_rules(choice: syncing.PolicyChoice) -> tuple[Policy, Rules]:
-    """Validate the chosen policy text and derive its rules once."""
-    policy = parse_policy(choice.text, choice.source)
+    """Validate the chosen policy text (laid over what it `extends`) and derive its rules once.
+
+    A policy stored in the tracker is read by its workflows from the checkout, where
+    a file path in `extends` means nothing: it must name an https address or a
+    built-in policy.
+    """
+    layer = read_layer(choice.text, choice.source, choice.base or BUILTIN)
+    reference = layer.extends
+    if reference and (choice.write or not choice.base):
+        remote = reference.startswith(("https://", BUILTIN))
+        if not remote:
+            raise PolicyError(
+                f"政策文件 {choice.source} 的 extends 是文件路径 {reference}：存入台账仓库后，"
+                "机器人在工作流中找不到这个文件。请改为上级政策的 https 地址或 builtin:名称。"
+            )
+    policy = load_text_layers(choice.text, choice.source, choice.base or BUILTIN).policy
     return policy, Rules.build(policy, warn=warn)
