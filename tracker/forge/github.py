@@ -234,7 +234,7 @@ class GitHubForge:
         def fetch() -> Any:
             return self._repo.get_issues(
                 state=state,
-                since=since if since is not None else NotSet,
+                since=_utc(since) if since is not None else NotSet,
                 # A lazy NamedUser costs no request; PyGithub sends only its login.
                 creator=self._gh.get_user(creator, lazy=True) if creator else NotSet,
                 sort="created",
@@ -248,7 +248,7 @@ class GitHubForge:
     def list_comments(self, since: datetime | None = None) -> list[Comment]:
         def fetch() -> Any:
             return self._repo.get_issues_comments(
-                sort="created", direction="asc", since=since if since is not None else NotSet
+                sort="created", direction="asc", since=_utc(since) if since is not None else NotSet
             )
 
         return self._list("GET issues/comments", fetch, _comment)
@@ -476,3 +476,8 @@ def _comment(comment: Any, number: int | None = None) -> Comment:
         created_at=created,
         updated_at=_time(comment.updated_at) or created,
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """PyGithub writes `since` as `%Y-%m-%dT%H:%M:%SZ` whatever its zone: give it UTC."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment
