@@ -110,7 +110,9 @@ def _weekly(report: Report) -> Figure:
     axes.set_ylabel("问题数")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     if report.categories:
-        axes.legend(frameon=False, ncols=min(len(report.categories), 5), loc="upper left")
+        figure.legend(
+            frameon=False, ncols=min(len(report.categories), 5), loc="outside lower center"
+        )
     return figure
 
 
@@ -148,6 +150,7 @@ def _reply_time(report: Report) -> Figure:
         axes.legend(frameon=False)
     else:
         axes.text(0.5, 0.5, "统计期内没有已答复的问题", transform=axes.transAxes, ha="center")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("首次答复用时分布（工作小时）")
     axes.set_xlabel("工作小时")
     axes.set_ylabel("问题数")

@@ -158,10 +158,18 @@ def _font_table(document: DocumentObject, fonts: dict[str, str]) -> None:
     part._blob = serialize_part_xml(root)
 
 
-def _table(document: DocumentObject, header: list[str], rows: list[list[str]]) -> Table:
+def _table(
+    document: DocumentObject, header: list[str], rows: list[list[str]], widths: list[float]
+) -> Table:
+    """A grid table; `widths` in centimetres, summing to the text width (15.6 cm)."""
     table: Table = document.add_table(rows=1 + len(rows), cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
     head = table.rows[0]
     head._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
     for cell, words in zip(head.cells, header, strict=True):
@@ -181,7 +189,7 @@ def _ranking(document: DocumentObject, ranking: Ranking) -> None:
         document.add_paragraph(f"统计期内没有{ranking.title}报送的问题。", style="通报正文")
         return
     header = ["排名", ranking.title if ranking.by == "unit" else "地市", "受理", "到期应答复"]
-    header += ["按时答复", "超期答复", "超期未答复", "按时答复率", "答复用时中位数（工作小时）"]
+    header += ["按时答复", "超期答复", "超期未答复", "按时答复率", "用时中位数（工作小时）"]
     rows = []
     for place, group in ranking.rows:
         f = group.figures
@@ -198,9 +206,10 @@ def _ranking(document: DocumentObject, ranking: Ranking) -> None:
                 text.number(f.median_hours),
             ]
         )
-    _table(document, header, rows)
+    _table(document, header, rows, [1.1, 3.2, 1.2, 1.6, 1.6, 1.6, 1.6, 1.9, 1.8])
     document.add_paragraph(
-        "按按时答复率从高到低排列；统计期内没有到期应答复问题的不排名。", style="通报图题"
+        "名次依据按时答复率从高到低排列，答复率相同的名次并列；统计期内没有到期应答复问题的不参与排名。",
+        style="通报图题",
     )
 
 
@@ -229,7 +238,7 @@ def _missed(document: DocumentObject, report: Report) -> None:
         ]
         for r in missed[:MAX_LISTED]
     ]
-    _table(document, header, rows)
+    _table(document, header, rows, [1.0, 1.4, 2.4, 1.5, 2.4, 2.4, 2.4, 2.1])
     if len(missed) > MAX_LISTED:
         document.add_paragraph(
             f"另有 {len(missed) - MAX_LISTED} 个未列出，完整清单见数据.xlsx 的“超期清单”。",

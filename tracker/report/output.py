@@ -29,6 +29,13 @@ class Staging:
         return Path(tmp)
 
     def commit(self) -> list[Path]:
+        """Rename every staged file to its name; refuse before renaming any if one cannot be."""
+        blocked = [name for name in self._staged if (self.directory / name).is_dir()]
+        if blocked:
+            raise InputError(
+                f"输出目录 {self.directory} 中已有同名的文件夹：{'、'.join(blocked)}，"
+                "请删除或改用其他输出目录。没有写入任何文件。"
+            )
         targets = []
         for name, tmp in self._staged.items():
             target = self.directory / name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from tracker.policy import Policy
 from tracker.report.figures import Figures, Report
@@ -41,12 +42,17 @@ def opening(policy: Policy, report: Report) -> str:
     )
 
 
+def one_decimal(value: float) -> str:
+    """Round half up to one decimal (四舍五入), as people check figures by hand."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
+    return "—" if rate is None else one_decimal(rate * 100) + "%"
 
 
 def number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
+    return "—" if value is None else one_decimal(value)
 
 
 def moment(value: datetime | None) -> str:
