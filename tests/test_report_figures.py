@@ -21,11 +21,13 @@ from tracker.calendar import WorkCalendar
 from tracker.errors import CalendarGapError, InputError
 from tracker.forge.model import Comment, Issue, User
 from tracker.policy import default_policy_text, load_policy, parse_policy
-from tracker.report.figures import Outcome, Report, compute
+from tracker.report.figures import Outcome, Report, common_form, compute
 from tracker.report.period import Period
 from tracker.report.settings import ReportSettings
 from tracker.report.text import summary, title
 from tracker.report.worktime import WorkClock
+from tracker.templates.form_parse import parse_body
+from tracker.templates.forms import Form, build_forms
 
 POLICY = load_policy()
 CALENDAR = WorkCalendar(POLICY.calendar)
@@ -425,3 +427,33 @@ def test_personal_numbers_never_reach_the_report(
     row = found.issues[0]
     assert number not in row.title and number not in row.unit
     assert number not in str(found.as_json())
+
+
+FORMS = build_forms(POLICY)
+LINES = st.text(
+    st.characters(
+        blacklist_categories=("Cs",),
+        blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029",
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    form=st.sampled_from(FORMS),
+    data=st.data(),
+)
+def test_reading_the_shared_fields_alone_reads_them_as_all_forms_do(
+    form: Form, data: st.DataObject
+) -> None:
+    """`compute` parses against the shared fields only; the four it reads come out the same."""
+    labels = data.draw(st.lists(st.sampled_from([e.label for e in form.elements]), max_size=12))
+    values = [data.draw(st.lists(LINES, min_size=1, max_size=3)) for _ in labels]
+    text = "\n\n".join(
+        f"### {label}\n\n" + "\n".join(lines) for label, lines in zip(labels, values, strict=True)
+    )
+    every = parse_body(FORMS, text).fields
+    shared = parse_body([common_form(POLICY)], text).fields
+    for key in ("city", "stage", "unit", "unit_type"):
+        assert every.get(key, "") == shared.get(key, ""), key

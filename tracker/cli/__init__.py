@@ -18,6 +18,7 @@ from tracker.cli import (
     labels_cmd,
     pii_cmd,
     policy_cmd,
+    report_cmd,
     sandbox_cmd,
     sla_cmd,
     sync_cmd,
@@ -72,5 +73,6 @@ for _group in (
     sandbox_cmd.sandbox,
     pii_cmd.pii,
     triage_cmd.triage,
+    report_cmd.report,
 ):
     cli.add_command(_group)

@@ -13,19 +13,30 @@ from datetime import date, datetime, time, timedelta
 from tracker.calendar import WorkCalendar
 
 
-class WorkClock:
-    """Working time per the calendar and office hours; remembers each day it looked up."""
+class MemoCalendar(WorkCalendar):
+    """A calendar that asks `base` once per day: a report looks up the same days thousands of times."""
 
-    def __init__(self, calendar: WorkCalendar, spans: list[tuple[int, int]]) -> None:
-        self.calendar = calendar
-        self.spans = spans
+    def __init__(self, base: WorkCalendar) -> None:
+        super().__init__(base.settings)
+        self._base = base
         self._workdays: dict[date, bool] = {}
 
     def is_workday(self, day: date) -> bool:
         known = self._workdays.get(day)
         if known is None:
-            known = self._workdays[day] = self.calendar.is_workday(day)
+            known = self._workdays[day] = self._base.is_workday(day)
         return known
+
+
+class WorkClock:
+    """Working time per the calendar and office hours."""
+
+    def __init__(self, calendar: WorkCalendar, spans: list[tuple[int, int]]) -> None:
+        self.calendar = calendar
+        self.spans = spans
+
+    def is_workday(self, day: date) -> bool:
+        return self.calendar.is_workday(day)
 
     def hours(self, start: datetime, end: datetime) -> float:
         """Office hours on working days between `start` and `end`."""
