@@ -165,7 +165,9 @@ def main() -> None:
     parser.add_argument("--closed", type=int, default=10_000)
     parser.add_argument("--open", dest="still_open", type=int, default=1_000)
     parser.add_argument("--comments", type=int, default=40_000)
-    parser.add_argument("--forges", nargs="+", default=["github", "gitea"])
+    parser.add_argument(
+        "--forges", nargs="*", default=["github", "gitea"], help="不写平台时只测统计和写文件"
+    )
     args = parser.parse_args()
     seed = build_seed(args.closed, args.still_open, args.comments)
     total = args.closed + args.still_open

@@ -57,9 +57,9 @@ FILES = {
         for ext in ("png", "svg")
     ),
 }
-# A hostile unit name and title: Markdown table breakers, HTML, a spreadsheet formula.
-HOSTILE_UNIT = "恶意|单位<script>alert(1)</script>[链接](http://x)"
-HOSTILE_TITLE = '=HYPERLINK("http://x","点我")\x07'
+# A hostile title and unit: a spreadsheet formula and error value, Markdown table breakers, HTML.
+HOSTILE_TITLE = '=HYPERLINK("http://x","点我")|<script>alert(1)</script>[链接](http://y)\x07'
+HOSTILE_UNIT = "#N/A"
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -139,6 +139,8 @@ def test_docx_renders_in_libreoffice(out: Path, office: list[str], tmp_path: Pat
     layout = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
+    assert "CJK" in fonts.stdout  # Chinese text drawn with a CJK font, not boxes
     flat = squeeze(layout)
     assert "关于2025年第四季度资助系统技术支持服务情况的通报" in flat
     assert squeeze("2025年第四季度，全省共受理资助系统技术支持问题 15 个") in flat
@@ -183,9 +185,10 @@ def test_xlsx_tables_in_openpyxl(out: Path) -> None:
     issues = book["问题明细"]
     assert issues.max_row == 1 + 15
     titles = {row[0]: row[1] for row in issues.iter_rows(min_row=2, values_only=True)}
-    assert titles[30] == '=HYPERLINK("http://x","点我")'  # text, control character dropped
-    cell = next(c for c in issues["B"] if c.value == titles[30])
-    assert cell.data_type == "s"
+    # Text, not a formula or an error value; the control character is dropped.
+    assert titles[30] == HOSTILE_TITLE.rstrip("\x07")
+    row = next(r for r in issues.iter_rows(min_row=2) if r[0].value == 30)
+    assert (row[1].data_type, row[3].data_type, row[3].value) == ("s", "s", "#N/A")
 
 
 def test_xlsx_opens_in_libreoffice(out: Path, office: list[str], tmp_path: Path) -> None:
@@ -202,7 +205,8 @@ def test_xlsx_opens_in_libreoffice(out: Path, office: list[str], tmp_path: Path)
     assert [row[0] for row in cities[1:]] == ["广州市", "深圳市", "珠海市", "省直属"]
     with (tmp_path / "数据-问题明细.csv").open(encoding="utf-8") as handle:
         details = {row[0]: row for row in csv.reader(handle)}
-    assert details["30"][1] == '=HYPERLINK("http://x","点我")'  # shown as text, not computed
+    assert details["30"][1] == HOSTILE_TITLE.rstrip("\x07")  # shown as text, not computed
+    assert details["30"][3] == "#N/A"
 
 
 def test_markdown_is_commonmark_with_user_text_kept_as_text(out: Path) -> None:
@@ -221,7 +225,7 @@ def test_markdown_is_commonmark_with_user_text_kept_as_text(out: Path) -> None:
             len(re.findall(r"<t[hd]", row)) for row in re.findall(r"<tr>.*?</tr>", table, re.S)
         }
         assert len(widths) == 1
-    assert escape(HOSTILE_UNIT) in text
+    assert escape(HOSTILE_TITLE.rstrip("\x07")) in text
     assert "![各地市按时答复率](各地市按时答复率.svg)" in text
 
 

@@ -2,8 +2,9 @@
 
 East Asian text names the settings' fonts (仿宋 for the body, 黑体 for headings)
 through `w:eastAsia`; Latin text and digits use Times New Roman. The font table
-gives each Chinese font a CJK alternative (`w:altName`, GB2312 charset) so a
-reader without 仿宋 or 黑体 still sees Chinese glyphs, never boxes.
+declares each Chinese font with the GB2312 charset and a Noto CJK alternative
+(`w:altName`), so a word processor without 仿宋 or 黑体 substitutes a Chinese
+font (LibreOffice picks an installed CJK font for every glyph on its own).
 """
 
 from __future__ import annotations
