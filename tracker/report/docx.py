@@ -206,7 +206,7 @@ def _ranking(document: DocumentObject, ranking: Ranking) -> None:
                 text.number(f.median_hours),
             ]
         )
-    _table(document, header, rows, [1.1, 3.2, 1.2, 1.6, 1.6, 1.6, 1.6, 1.9, 1.8])
+    _table(document, header, rows, [1.3, 3.0, 1.2, 1.6, 1.6, 1.6, 1.6, 1.9, 1.8])
     document.add_paragraph(
         "名次依据按时答复率从高到低排列，答复率相同的名次并列；统计期内没有到期应答复问题的不参与排名。",
         style="通报图题",
@@ -238,7 +238,7 @@ def _missed(document: DocumentObject, report: Report) -> None:
         ]
         for r in missed[:MAX_LISTED]
     ]
-    _table(document, header, rows, [1.0, 1.4, 2.4, 1.5, 2.4, 2.4, 2.4, 2.1])
+    _table(document, header, rows, [1.2, 1.5, 2.3, 1.5, 2.35, 2.35, 2.35, 2.05])
     if len(missed) > MAX_LISTED:
         document.add_paragraph(
             f"另有 {len(missed) - MAX_LISTED} 个未列出，完整清单见数据.xlsx 的“超期清单”。",
