@@ -189,6 +189,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         figures, written, count = phases(seed, Path(tmp))
     print(f"\n不经平台、同样 {count} 个问题：统计 {figures:.1f} 秒，写文件 {written:.1f} 秒。")
+    load = os.getloadavg()[0]
+    print(f"\n测量结束时的负载（1 分钟平均）：{load:.1f}，{os.cpu_count()} 核。")
 
 
 if __name__ == "__main__":
