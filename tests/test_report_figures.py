@@ -415,7 +415,7 @@ def test_personal_numbers_never_reach_the_report(
     leaky = Issue(
         number=base.number,
         title=f"{before} {number} {after}",
-        body=body("广州市", "义务教育", f"广州市教育局 {number}", "地级以上市教育局"),
+        body=body(f"广州市{number}", "义务教育", f"广州市教育局 {number}", f"{number}"),
         author=base.author,
         labels=base.labels,
         assignees=(),
@@ -425,7 +425,7 @@ def test_personal_numbers_never_reach_the_report(
     )
     found = compute([leaky], COMMENTS, POLICY, CALENDAR, RESPONDERS, Q4, AFTER_Q4)
     row = found.issues[0]
-    assert number not in row.title and number not in row.unit
+    assert number not in row.title + row.unit + row.city + row.unit_type
     assert number not in str(found.as_json())
 
 

@@ -278,10 +278,11 @@ def compute(
             IssueRow(
                 number=issue.number,
                 title=_masked(issue.title),
-                city=_text(fields.get("city")) or marks.city(labels) or BLANK,
+                # Bodies are edited by hand: any field may hold a personal number.
+                city=_masked(_text(fields.get("city"))) or marks.city(labels) or BLANK,
                 unit=_masked(_text(fields.get("unit"))) or BLANK,
-                unit_type=_text(fields.get("unit_type")) or BLANK,
-                stage=_text(fields.get("stage")) or marks.stage(labels) or BLANK,
+                unit_type=_masked(_text(fields.get("unit_type"))) or BLANK,
+                stage=_masked(_text(fields.get("stage"))) or marks.stage(labels) or BLANK,
                 category=policy.category(verdict.category).name
                 if verdict.category
                 else UNCLASSIFIED,
