@@ -18,7 +18,6 @@ from tracker.report.period import Period
 from tracker.report.read import read_period
 from tracker.report.settings import ReportSettings
 from tracker.report.text import number, percent, summary, title
-from tracker.report.write import write_report
 
 
 @click.command(cls=Command)
@@ -96,7 +95,13 @@ def report(
         now,
         ReportSettings(),
     )
-    written = write_report(result, policy, out) if out is not None else []
+    written = []
+    if out is not None:
+        # matplotlib, python-docx and openpyxl take seconds to import: only when writing,
+        # so every other zzxt command (the hourly SLA bot among them) starts as fast as before.
+        from tracker.report.write import write_report
+
+        written = write_report(result, policy, out)
     if as_json:
         print_json(result.as_json())
         return

@@ -168,12 +168,11 @@ def _table(
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Cm(width)
-        for cell in column.cells:
-            cell.width = Cm(width)
     head = table.rows[0]
     head._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
     for index, (row, values) in enumerate(zip(table.rows, [header, *rows], strict=True)):
-        for cell, words in zip(row.cells, values, strict=True):
+        for cell, words, width in zip(row.cells, values, widths, strict=True):
+            cell.width = Cm(width)  # Word reads each cell's width, not the column's
             # Formatting each cell directly: looking a style up by name costs
             # milliseconds per paragraph, which hundreds of rows would feel.
             paragraph = cell.paragraphs[0]
