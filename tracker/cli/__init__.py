@@ -25,6 +25,7 @@ from tracker.cli import (
     mirror_cmd,
     pii_cmd,
     policy_cmd,
+    report_cmd,
     sandbox_cmd,
     site_cmd,
     sla_cmd,
@@ -88,5 +89,6 @@ for _group in (
     accounts_cmd.accounts,
     filing_cmd.filing,
     site_cmd.site,
+    report_cmd.report,
 ):
     cli.add_command(_group)

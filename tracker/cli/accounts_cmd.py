@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -10,10 +9,9 @@ import click
 from tracker.attachments import Meta, export_workbook, read_workbook
 from tracker.bots import accounts as flows
 from tracker.bots.writer import Writer
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, warn
+from tracker.cli.base import Group, State, now_option, pass_state, print_json, warn
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import ZzxtError
-from tracker.policy import Policy
 
 XLSX = click.Path(dir_okay=False, path_type=Path)
 
@@ -29,14 +27,6 @@ def accounts() -> None:
       zzxt accounts batch --state account_province --out 附件3-报省.xlsx --repo fs/support --apply
       zzxt accounts approve --batch 附件3-批复.xlsx --repo gdzz/support --apply
     """
-
-
-def _now(policy: Policy, text: str | None) -> datetime:
-    zone = policy.calendar.zone
-    if text is None:
-        return datetime.now(zone)
-    moment = parse_moment(text, "--now")
-    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 @accounts.command()
@@ -79,7 +69,7 @@ def batch(
     """
     rules = state.rules()
     policy = rules.policy
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     settings = settings_from(forge, url, repo, write_interval, verbose)
     client = open_forge(settings)
     base = settings.url.rstrip("/")
@@ -162,7 +152,7 @@ def approve(
     """
     rules = state.rules()
     policy = rules.policy
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     result = read_workbook(policy, batch_file, flows.account_form(rules))
     if result.errors:
         for line in result.errors:

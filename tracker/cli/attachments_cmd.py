@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -31,11 +31,18 @@ from tracker.bots.sheets import (
     import_plan,
 )
 from tracker.bots.writer import Writer
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, read_text, warn
+from tracker.cli.base import (
+    Group,
+    State,
+    now_option,
+    pass_state,
+    print_json,
+    read_text,
+    warn,
+)
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.cli.tier_opts import bot_identity
 from tracker.errors import InputError, ZzxtError
-from tracker.policy import Policy
 
 FORM_CHOICE = click.Choice(["1", "2", "3", "4"])
 PROBLEM_CHOICE = click.Choice(["2", "3", "4"])
@@ -58,14 +65,6 @@ def attachments() -> None:
       zzxt attachments import 佛山市-附件2.xlsx --repo gdzz/support --apply
       zzxt attachments register 备案登记.yml --year 2025 --out 附件1-2025.xlsx
     """
-
-
-def _now(policy: Policy, text: str | None) -> datetime:
-    zone = policy.calendar.zone
-    if text is None:
-        return datetime.now(zone)
-    moment = parse_moment(text, "--now")
-    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _day(text: str | None, option: str) -> date | None:
@@ -244,7 +243,7 @@ def export(
             lambda n: f"{base}/{settings.repo}/issues/{n}",
         )
         default_unit = policy.document.receiver
-    day = _day(day_text, "--date") or _now(policy, now_text).date()
+    day = _day(day_text, "--date") or now_option(policy.calendar.zone, now_text).date()
     meta = Meta(
         default_unit if unit is None else unit,
         filters.period() if period is None else period,
@@ -410,7 +409,7 @@ def register(
     """
     policy = state.policy()
     data = load_register(policy, file)
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     year = year or now.year
     if out is not None:
         result = export_register(policy, data, year, Meta(unit, f"{year}年", now.date()), out)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -86,6 +87,14 @@ def read_text(file: TextIO, what: str = "文件") -> str:
         return str(file.read())
     except UnicodeDecodeError:
         raise InputError(f"{what}不是 UTF-8 编码，请另存为 UTF-8 后重试。") from None
+
+
+def now_option(zone: ZoneInfo, text: str | None) -> datetime:
+    """Return `--now` in the policy's zone (a time without a zone is Beijing time), or the clock."""
+    if text is None:
+        return datetime.now(zone).replace(microsecond=0)
+    moment = parse_moment(text, "--now")
+    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def parse_moment(text: str, option: str) -> datetime:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO, cast
-from zoneinfo import ZoneInfo
 
 import click
 
 from tracker.bots import harvest as harvesting
 from tracker.bots.identity import read_identity
 from tracker.bots.writer import Writer
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, read_text
+from tracker.cli.base import (
+    Group,
+    State,
+    now_option,
+    pass_state,
+    print_json,
+    read_text,
+)
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.kb.entries import check_trainings, load_entries
 from tracker.kb.search import DEFAULT_LIMIT, FaqIndex, Hit, SearchError, default_cache_dir
@@ -224,7 +229,7 @@ def harvest(
     """
     rules = state.rules()
     policy = rules.policy
-    today = _today(policy.calendar.zone, now_text)
+    today = now_option(policy.calendar.zone, now_text).date()
     existing = load_entries(directory, policy, drafts=True) if directory.is_dir() else []
     settings = settings_from(forge, url, repo, write_interval, verbose)
     client = open_forge(settings)
@@ -244,13 +249,6 @@ def harvest(
         print_json(plan.as_dict())
         return
     _print_harvest(plan, directory, written, do_apply)
-
-
-def _today(zone: ZoneInfo, text: str | None) -> date:
-    if text is None:
-        return datetime.now(zone).date()
-    moment = parse_moment(text, "--now")
-    return (moment.astimezone(zone) if moment.tzinfo else moment).date()
 
 
 def _print_harvest(

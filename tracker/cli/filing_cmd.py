@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from tracker.attachments import Meta, Register, export_register, load_register, parse_register
 from tracker.bots import filing as filings
 from tracker.bots.writer import Writer
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, warn
+from tracker.cli.base import Group, State, now_option, pass_state, print_json, warn
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.cli.tier_opts import bot_identity
 from tracker.forge.model import Forge
@@ -31,14 +30,6 @@ def filing() -> None:
       zzxt filing remind --year 2026 --repo gdzz/support --apply
       zzxt filing export --year 2026 --register 备案/备案登记.yml --out 附件1-2026年汇总.xlsx
     """
-
-
-def _now(policy: Policy, text: str | None) -> datetime:
-    zone = policy.calendar.zone
-    if text is None:
-        return datetime.now(zone)
-    moment = parse_moment(text, "--now")
-    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _register(policy: Policy, path: Path | None, client: Forge | None, repo: str) -> Register:
@@ -98,7 +89,7 @@ def remind(
     """
     rules = state.rules()
     policy = rules.policy
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     year = year or now.year
     settings = settings_from(forge, url, repo, write_interval, verbose)
     client = open_forge(settings)
@@ -177,7 +168,7 @@ def export(
       zzxt filing export --year 2026 --repo gdzz/support --out 附件1-2026年汇总.xlsx
     """
     policy = state.policy()
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     year = year or now.year
     client = None
     repo_name = ""

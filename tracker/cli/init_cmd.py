@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -13,7 +11,7 @@ from tracker.bots import init as deploying
 from tracker.bots import sla_run
 from tracker.bots import sync as syncing
 from tracker.bots.writer import Writer
-from tracker.cli.base import Command, State, parse_moment, pass_state, print_json
+from tracker.cli.base import Command, State, now_option, pass_state, print_json
 from tracker.cli.forge_opts import bot_identity, forge_options, open_forge, settings_from
 from tracker.cli.tracker_policy import builtin_policy, chosen_rules, local_policy
 from tracker.errors import ForgeError
@@ -84,7 +82,7 @@ def init(
     choice = syncing.choose_policy(local, current, builtin_policy(), True, local_base=base)
     policy, rules = chosen_rules(choice)
     deployment = for_tracker(policy, settings.kind, __version__)
-    now = _now(now_text, policy.calendar.zone)
+    now = now_option(policy.calendar.zone, now_text)
     identity = bot_identity(client, policy)
     snapshot = sla_run.read(client, rules, identity) if dashboard else None
     plan = deploying.plan(
@@ -120,13 +118,6 @@ def init(
     click.echo("后续步骤：")
     for i, step in enumerate(steps, 1):
         click.echo(f"  {i}. {step}")
-
-
-def _now(text: str | None, zone: ZoneInfo) -> datetime:
-    if text is None:
-        return datetime.now(zone)
-    moment = parse_moment(text, "--now")
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _login(client: Forge) -> str | None:

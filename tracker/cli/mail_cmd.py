@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from datetime import datetime
 from email.errors import HeaderParseError
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -19,7 +18,7 @@ import click
 from tracker.bots import mail_fetch, mail_notify
 from tracker.bots.identity import BotIdentity, read_identity
 from tracker.bots.writer import Writer
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json, warn
+from tracker.cli.base import Group, State, now_option, parse_moment, pass_state, print_json, warn
 from tracker.cli.forge_opts import forge_options, open_forge, settings_from
 from tracker.errors import InputError
 from tracker.forge.model import Forge
@@ -130,14 +129,6 @@ def summary(result: ParsedMail, policy: Policy) -> str:
 
 MARK_NAMES = {"keyword": "自定义标记", "folder": "移入文件夹"}
 ACTION_NAMES = {"issue": "新建问题", "comment": "评论", "reject": "不予受理", "ignore": "忽略"}
-
-
-def _now(policy: Policy, text: str | None) -> datetime:
-    zone = policy.calendar.zone
-    if text is None:
-        return datetime.now(zone)
-    moment = parse_moment(text, "--now")
-    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _password(name: str) -> str:
@@ -280,7 +271,7 @@ def fetch_command(
     """
     rules = state.rules()
     policy = rules.policy
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     since = None
     if since_text is not None:
         since = parse_moment(since_text, "--since").date()
@@ -438,7 +429,7 @@ def notify_command(
     """
     rules = state.rules()
     policy = rules.policy
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     smtp = parse_server_url(smtp_url, "smtp")
     sender = _sender(from_address, smtp)
     outbox = _outbox(smtp) if do_apply else None

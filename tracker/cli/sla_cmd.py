@@ -12,7 +12,7 @@ from tracker.bots.sla import State as SlaState
 from tracker.bots.sla_run import RunReport, run
 from tracker.bots.writer import Writer
 from tracker.cli import table
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json
+from tracker.cli.base import Group, State, now_option, pass_state, print_json
 from tracker.cli.forge_opts import bot_identity, forge_options, open_forge, settings_from
 from tracker.errors import CalendarGapError, ZzxtError
 from tracker.policy import Policy
@@ -73,7 +73,7 @@ def check(
     """
     rules = state.rules()
     policy = rules.policy
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     settings = settings_from(forge, url, repo, write_interval, verbose)
     client = open_forge(settings)
     if max_writes is None:
@@ -89,14 +89,6 @@ def check(
         raise CalendarGapError(*report.missing_years)
     if fail_on_overdue and report.summary[SlaState.OVERDUE.value]:
         raise ZzxtError(f"有 {report.summary[SlaState.OVERDUE.value]} 个问题超期未答复。")
-
-
-def _now(policy: Policy, text: str | None) -> datetime:
-    zone = policy.calendar.zone
-    if text is None:
-        return datetime.now(zone).replace(microsecond=0)
-    moment = parse_moment(text, "--now")
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _as_json(report: RunReport, policy: Policy) -> dict[str, object]:
