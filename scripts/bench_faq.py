@@ -98,7 +98,7 @@ def main() -> None:
             hits = index.search(query, 3)
             if all(h.id != slug for h in hits):
                 print(f"  {query} -> 应为 {slug}，得到 {[h.id for h in hits]}")
-                print(f"    分词：{index.analyzer.tokens(query)}")
+                print(f"    分词：{index.segmenter.tokens(query)}")
 
     default_analyzer()  # jieba's dictionary loads once per process; keep it out of the timings
     fake = synthetic(entries, SYNTHETIC)
