@@ -2,12 +2,20 @@
 
 Listed under `hooks:` in mkdocs.yml. The pages themselves come from
 `tracker.kb.site`; this file only reads the outside world (`ZZXT_POLICY`,
-`docs/faq/`) and talks to mkdocs. An invalid policy or FAQ page fails the build
-with the same Chinese message `zzxt faq check` prints, naming file and field.
+`docs/faq/`, the cache directory) and talks to mkdocs. An invalid policy or FAQ
+page fails the build with the same Chinese message `zzxt faq check` prints,
+naming file and field.
+
+It also writes the site's search index, `search/zzxt-index.js`: the index
+`zzxt faq search` uses (`tracker.kb.search.FaqIndex.export`), which
+`docs/javascripts/zzxt-search.js` ranks in the browser. The theme's own search
+plugin stays for its dialog, keyboard shortcuts and highlighting, but indexes
+no page, so the site has one search and one ranking.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -22,12 +30,16 @@ from mkdocs.structure.pages import Page
 from tracker.errors import ZzxtError
 from tracker.kb import site
 from tracker.kb.entries import Entry, load_entries
+from tracker.kb.search import FaqIndex, default_cache_dir
 from tracker.policy import Policy, load_policy
 
 log = logging.getLogger("mkdocs.hooks.zzxt")
 
 POLICY_ENV = "ZZXT_POLICY"
 SHIM_HELP = "运行 make site（或 python scripts/fetch_site_assets.py）从 npm 获取"
+SEARCH_INDEX = "search/zzxt-index.js"
+# The section of the service guide that says how to report a problem (site.guide()).
+REPORT_ANCHOR = "channels"
 
 
 class _Build:
@@ -55,7 +67,6 @@ def _relative(path: Path) -> Path:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # jieba announces loading its dictionary in English on stderr; the build says enough.
     logging.getLogger("jieba").setLevel(logging.WARNING)
-    _resolve_user_dict(config)
     try:
         policy = load_policy(_policy_path())
         entries = site.nav(policy)
@@ -73,22 +84,6 @@ def _is_home(item: Any) -> bool:
     return item == site.HOME or (isinstance(item, dict) and site.HOME in item.values())
 
 
-def _resolve_user_dict(config: MkDocsConfig) -> None:
-    """Find a relative `jieba_dict_user` next to mkdocs.yml or in this project, not only in `.`."""
-    bases = [
-        Path(config.config_file_path or ".").resolve().parent,
-        Path(__file__).resolve().parents[2],
-    ]
-    for plugin in config.plugins.values():
-        options: Any = getattr(plugin, "config", None)
-        value = options.get("jieba_dict_user") if hasattr(options, "get") else None
-        if not value or Path(value).is_absolute() or Path(value).is_file():
-            continue
-        found = next((base / value for base in bases if (base / value).is_file()), None)
-        if found is not None:
-            options["jieba_dict_user"] = str(found)
-
-
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     policy = _Build.policy
     if policy is None:  # pragma: no cover - on_config always runs first
@@ -100,6 +95,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     except ZzxtError as error:
         raise PluginError(error.message) from None
     _Build.entries = {site.entry_page(e): e for e in entries}
+    generated[SEARCH_INDEX] = _search_index(policy, entries)
     for path, text in generated.items():
         if files.get_file_from_path(path) is not None:
             raise PluginError(
@@ -108,6 +104,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         files.append(File.generated(config, path, content=text))
     _check_polyfills(config)
     return files
+
+
+def _search_index(policy: Policy, entries: list[Entry]) -> str:
+    """Return the search index as a script: a file:// page may load scripts, not fetch JSON."""
+    index = FaqIndex.build(entries, policy, cache_dir=default_cache_dir(os.environ))
+    guide = site.guide_page(policy).removesuffix(".md") + ".html"
+    data = index.export(min_score=policy.triage.faq_min_score, report=f"{guide}#{REPORT_ANCHOR}")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"window.zzxtSearchIndex = {text};\n"
 
 
 def _check_polyfills(config: MkDocsConfig) -> None:
@@ -132,6 +137,8 @@ def _check_polyfills(config: MkDocsConfig) -> None:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # The theme's search indexes nothing: zzxt-search.js answers from SEARCH_INDEX.
+    page.meta["search"] = {"exclude": True}
     entry = _Build.entries.get(page.file.src_uri)
     if entry is None or _Build.policy is None:
         return markdown
