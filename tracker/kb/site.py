@@ -23,6 +23,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from tracker.calendar import WorkCalendar
@@ -82,8 +83,15 @@ def keyword_anchor(word: str) -> str:
 
 def link(source: str, target: str, anchor: str = "") -> str:
     """Return the relative Markdown link from one page to another."""
-    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
+    rel = _relative(target, posixpath.dirname(source) or ".")
     return rel + (f"#{anchor}" if anchor else "")
+
+
+@cache
+def _relative(target: str, start: str) -> str:
+    # Index pages link to every entry from a handful of folders: tens of thousands of
+    # calls, a few thousand distinct ones at 2,000 entries.
+    return posixpath.relpath(target, start)
 
 
 # Small phrases shared by several pages.
