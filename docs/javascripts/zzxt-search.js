@@ -258,15 +258,27 @@
     });
   };
 
+  /* Whether entry `doc` contains `term` in this field (for highlighting, not ranking). */
+  FieldIndex.prototype.has = function (term, doc, k1, b) {
+    if (!this.members) this.members = new Map();
+    var docs = this.members.get(term);
+    if (!docs) {
+      docs = new Set(
+        this.weights(term, k1, b).map(function (p) {
+          return p[0];
+        })
+      );
+      this.members.set(term, docs);
+    }
+    return docs.has(doc);
+  };
+
   /* The query's words an entry contains in any field: what to highlight. */
   Engine.prototype.matched = function (words, doc) {
     var self = this;
     return words.filter(function (word) {
       return self.fields.some(function (index) {
-        if (index.grams) return false;
-        return index.weights(word, self.k1, self.b).some(function (p) {
-          return p[0] === doc;
-        });
+        return !index.grams && index.has(word, doc, self.k1, self.b);
       });
     });
   };
