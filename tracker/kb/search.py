@@ -238,6 +238,8 @@ class Analyzer:
                 if len(word) > 1 and not self._jieba.FREQ.get(word):
                     self._jieba.add_word(word)
         self._spelling: dict[str, str] = {}
+        # jieba word -> search token (None: dropped); a page set has few distinct words.
+        self._kept: dict[str, str | None] = {}
         self.synonyms: dict[str, tuple[str, ...]] = {}
         for standard, *others in groups:
             words = tuple(self._segment(standard))
@@ -246,14 +248,24 @@ class Analyzer:
 
     def _segment(self, text: str) -> list[str]:
         words = []
+        kept = self._kept
         for word in self._jieba.cut_for_search(text, HMM=HMM):
-            # Case is folded after segmentation so that jieba still knows "U盘".
-            folded = word.strip().casefold()
-            if folded and ranking.is_word(folded) and folded not in self.stopwords:
-                if folded != word:
-                    self._spelling.setdefault(folded, word.strip())
-                words.append(folded)
+            token = kept.get(word, "")
+            if token == "":
+                token = kept[word] = self._keep(word)
+            if token is not None:
+                words.append(token)
         return words
+
+    def _keep(self, word: str) -> str | None:
+        """Return the search token of one jieba word, or None when it is not one."""
+        # Case is folded after segmentation so that jieba still knows "U盘".
+        folded = word.strip().casefold()
+        if not folded or not ranking.is_word(folded) or folded in self.stopwords:
+            return None
+        if folded != word:
+            self._spelling.setdefault(folded, word.strip())
+        return folded
 
     def tokens(self, text: str) -> list[str]:
         """Return the tokens of `text`, each colloquial word followed by its standard form."""
