@@ -17,7 +17,7 @@ from tests.support.paths import ROOT, shared_file
 from tests.support.site_search import ExportedIndex
 from tracker.kb import ranking
 from tracker.kb.entries import Entry, load_entries
-from tracker.kb.search import FaqIndex, default_analyzer, markdown_text
+from tracker.kb.search import FaqIndex, default_analyzer, markdown_text, page_sections
 from tracker.policy import Policy, load_policy
 
 FAQ = ROOT / "docs" / "faq"
@@ -285,3 +285,17 @@ def test_exported_entries_load_from_paths_in_the_index(tmp_path: Path) -> None:
         "faq/pwd-forgot-reset.html",
     ]
     assert ExportedIndex(data).search("忘记密码", 3)[0][0] == "pwd-forgot-reset"
+
+
+# Sections of a page.
+
+
+def test_a_page_splits_at_anchored_second_level_headings() -> None:
+    page = "# 指南\n\n开头。\n\n## 谁可以报送 {#who}\n\n市教育局。\n\n### 细节\n\n略。\n\n## 时限 {#deadlines}\n\n两天。\n"
+    sections = page_sections(page)
+    assert [(s.anchor, s.title) for s in sections] == [("who", "谁可以报送"), ("deadlines", "时限")]
+    assert "### 细节" in sections[0].markdown and "两天" not in sections[0].markdown
+    index = FaqIndex.build_sections("guide/index.html", sections, "https://kb.example/")
+    hit = index.search("时限", 1)[0]
+    assert (hit.id, hit.url) == ("deadlines", "https://kb.example/guide/index.html#deadlines")
+    assert index.export(min_score=1.0, report="x")["docs"][1][2] == "guide/index.html#deadlines"

@@ -27,6 +27,7 @@ import yaml
 
 from tests.support.paths import shared_file
 from tests.support.site import INDEX, ROOT, SHIM
+from tests.support.site_search import ExportedIndex, read_index
 from tracker.kb.entries import Entry, load_entries
 from tracker.kb.search import FaqIndex, markdown_text, normalise
 from tracker.policy import Policy, load_policy
@@ -201,7 +202,7 @@ def results(page: Any, query: str, where: str = ".zz-search-results") -> list[st
         arg=[where, query],
         timeout=15_000,
     )
-    ids: list[str] = page.locator(f"{where} .md-search-result__link").evaluate_all(
+    ids: list[str] = page.locator(f"{where} .md-search-result__link[data-zz-id]").evaluate_all(
         "els => els.map(e => e.dataset.zzId)"
     )
     return ids
@@ -306,6 +307,37 @@ def test_short_queries_find_an_answer_first_or_say_nothing_was_found(
         assert report.get_attribute("href").endswith(f"{policy.site.guide_path}index.html#channels")
     else:
         assert shown and shown[0] in SHORT[query], f"“{query}”的第一个结果是 {shown[:3]}"
+
+
+@pytest.mark.parametrize(
+    ("query", "anchor"),
+    [("答复时限", "deadlines"), ("邮件主题格式", "subject"), ("首接负责制", "first-contact")],
+    ids=["答复时限", "邮件主题", "首接负责制"],
+)
+def test_the_service_guide_answers_what_it_covers(
+    desktop: Any, server: str, policy: Policy, query: str, anchor: str
+) -> None:
+    desktop.goto(server)
+    type_home(desktop, query)
+    inline = desktop.locator(".zz-search-inline")
+    assert inline.get_attribute("data-zz-state") == "found"
+    section = inline.locator(f".md-search-result__link[data-zz-section='{anchor}']")
+    assert section.count() == 1
+    section.click()
+    desktop.wait_for_url(f"**/{policy.site.guide_path}index.html?h=*#{anchor}")
+
+
+def test_guide_sections_rank_as_in_python(desktop: Any, server: str, built_site: Path) -> None:
+    data = read_index(built_site / INDEX)["sections"]
+    python = ExportedIndex(data)
+    queries = ["答复时限", "邮件主题格式", "账号申请", "几个工作日答复", "身份证号 导入", "培训"]
+    desktop.goto(server)
+    desktop.evaluate("zzxtSearch.load()")
+    shown = desktop.evaluate("qs => qs.map(q => zzxtSearch.sections(q, 5))", queries)
+    for query, hits in zip(queries, shown, strict=True):
+        expected = python.search(query, 5)
+        assert [h["id"] for h in hits] == [i for i, _ in expected], query
+        assert [h["score"] for h in hits] == pytest.approx([s for _, s in expected]), query
 
 
 def test_phone_number_change_says_nothing_was_found(desktop: Any, server: str) -> None:

@@ -14,8 +14,9 @@ import yaml
 from tests.support.paths import shared_file
 from tests.support.site import INDEX, ROOT, SHIM, mkdocs_build, small_site
 from tests.support.site_search import ExportedIndex, read_index
+from tracker.kb import site
 from tracker.kb.entries import Entry, load_entries
-from tracker.kb.search import FaqIndex, default_analyzer
+from tracker.kb.search import FaqIndex, default_analyzer, page_sections
 from tracker.policy import load_policy
 
 USER_DICT = ROOT / "tracker" / "resources" / "jieba_userdict.txt"
@@ -75,6 +76,26 @@ def test_search_index_ranks_as_the_command_line(
         mine = [(h.id, h.score) for h in cli.search(query, 10)]
         assert [(i, round(s, 4)) for i, s in site.search(query, 10)] == mine, query
     assert index["min_score"] == policy.triage.faq_min_score
+
+
+def test_the_service_guide_is_a_second_index_of_its_sections(
+    index: dict[str, Any], entries: list[Entry]
+) -> None:
+    policy = load_policy()
+    guide = site.guide(policy, entries)
+    sections = page_sections(guide)
+    data = index["sections"]
+    assert [d[0] for d in data["docs"]] == [s.anchor for s in sections]
+    assert all(d[2] == f"{policy.site.guide_path}index.html#{d[0]}" for d in data["docs"])
+    assert data["min_score"] == policy.triage.faq_min_score / 2
+    expected = FaqIndex.build_sections(
+        f"{policy.site.guide_path}index.html", sections, policy.site.url
+    )
+    for query in ["答复时限", "邮件主题格式", "首接负责制", "忘记密码"]:
+        mine = [(h.id, h.score) for h in expected.search(query, 5)]
+        got = [(i, round(s, 4)) for i, s in ExportedIndex(data).search(query, 5)]
+        assert got == mine, query
+    assert ExportedIndex(data).search("答复时限", 1)[0][0] == "deadlines"
 
 
 def test_not_found_links_to_where_problems_are_reported(

@@ -288,6 +288,7 @@
    * ------------------------------------------------------------------- */
 
   var engine = null;
+  var sections = null; // the service guide's sections: a separate index, never mixed in
   var loading = null;
 
   function load() {
@@ -297,6 +298,7 @@
         var done = function () {
           if (!window.zzxtSearchIndex) return reject(new Error("index missing"));
           engine = new Engine(window.zzxtSearchIndex);
+          if (window.zzxtSearchIndex.sections) sections = new Engine(window.zzxtSearchIndex.sections);
           resolve(engine);
         };
         if (window.zzxtSearchIndex) return done();
@@ -352,14 +354,15 @@
     if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
   }
 
-  function resultItem(hit, tabbable) {
+  function resultItem(hit, tabbable, section) {
     var url = new URL(hit.doc.url.href);
     if (hit.words.length) url.searchParams.set("h", hit.words.join(" "));
     var item = element("li", "md-search-result__item");
     var link = element("a", "md-search-result__link");
     link.href = url.href;
     link.tabIndex = tabbable ? 0 : -1;
-    link.dataset.zzId = hit.doc.id;
+    if (section) link.dataset.zzSection = hit.doc.id;
+    else link.dataset.zzId = hit.doc.id;
     var article = element("article", "md-search-result__article md-typeset");
     article.setAttribute("data-md-score", hit.score.toFixed(2));
     article.appendChild(element("div", "md-search-result__icon md-icon"));
@@ -400,18 +403,19 @@
     return box;
   }
 
-  function resultList(hits, tabbable) {
+  function resultList(hits, tabbable, section) {
     var list = element("ol", "md-search-result__list");
     hits.forEach(function (hit) {
-      list.appendChild(resultItem(hit, tabbable));
+      list.appendChild(resultItem(hit, tabbable, section));
     });
     return list;
   }
 
   /*
    * Fill `container` with the results for `query`; return them. Entries scoring at
-   * least the index's `min_score` (the triage bot's threshold) are shown; weaker ones
-   * are folded away, or listed under "没有找到？" when nothing reaches it.
+   * least the index's `min_score` (the triage bot's threshold) are shown, then the
+   * service guide's sections that reach theirs; weaker entries are folded away, or
+   * listed under "没有找到？" when nothing reaches a threshold.
    */
   function render(container, query, tabbable) {
     container.textContent = "";
@@ -423,30 +427,43 @@
       return hit.score >= engine.minScore;
     });
     var weak = hits.slice(strong.length);
-    container.setAttribute("data-zz-state", strong.length ? "found" : "none");
-    if (strong.length) {
-      container.appendChild(
-        element("div", "md-search-result__meta", "最相关的 " + strong.length + " 篇常见问题")
-      );
-      container.appendChild(resultList(strong, tabbable));
-      if (weak.length) {
-        var more = element("details", "md-search-result__more");
-        var summary = element("summary");
-        summary.tabIndex = tabbable ? 0 : -1;
-        summary.appendChild(element("div", "", "另有 " + weak.length + " 篇关联较弱的问题"));
-        more.appendChild(summary);
-        // Links right inside <details>, as the theme's keyboard handling expects.
-        weak.forEach(function (hit) {
-          more.appendChild(resultItem(hit, tabbable).firstChild);
+    var parts = !sections
+      ? []
+      : sections.search(query, 3).filter(function (hit) {
+          return hit.score >= sections.minScore;
         });
-        container.appendChild(more);
-      }
-    } else {
+    var found = strong.length > 0 || parts.length > 0;
+    container.setAttribute("data-zz-state", found ? "found" : "none");
+    if (!found) {
       container.appendChild(notFound(engine, query));
       if (weak.length) {
         container.appendChild(element("div", "md-search-result__meta", "可能相关的问题"));
         container.appendChild(resultList(weak, tabbable));
       }
+      return hits;
+    }
+    if (strong.length) {
+      container.appendChild(
+        element("div", "md-search-result__meta", "最相关的 " + strong.length + " 篇常见问题")
+      );
+      container.appendChild(resultList(strong, tabbable));
+    }
+    if (parts.length) {
+      container.appendChild(element("div", "md-search-result__meta", sections.data.name));
+      container.appendChild(resultList(parts, tabbable, true));
+    }
+    if (weak.length) {
+      var more = element("details", "md-search-result__more");
+      var summary = element("summary");
+      summary.tabIndex = tabbable ? 0 : -1;
+      var label = strong.length ? "另有 " + weak.length + " 篇关联较弱的问题" : "关联较弱的常见问题 " + weak.length + " 篇";
+      summary.appendChild(element("div", "", label));
+      more.appendChild(summary);
+      // Links right inside <details>, as the theme's keyboard handling expects.
+      weak.forEach(function (hit) {
+        more.appendChild(resultItem(hit, tabbable).firstChild);
+      });
+      container.appendChild(more);
     }
     return hits;
   }
@@ -581,6 +598,12 @@
     search: function (query, limit) {
       if (!engine) throw new Error("call zzxtSearch.load() first");
       return engine.search(query, limit).map(function (hit) {
+        return { id: hit.doc.id, title: hit.doc.title, score: hit.score };
+      });
+    },
+    sections: function (query, limit) {
+      if (!sections) return [];
+      return sections.search(query, limit).map(function (hit) {
         return { id: hit.doc.id, title: hit.doc.title, score: hit.score };
       });
     },

@@ -30,7 +30,7 @@ from mkdocs.structure.pages import Page
 from tracker.errors import ZzxtError
 from tracker.kb import site
 from tracker.kb.entries import Entry, load_entries
-from tracker.kb.search import FaqIndex, default_cache_dir
+from tracker.kb.search import FaqIndex, Section, default_cache_dir, page_sections
 from tracker.policy import Policy, load_policy
 
 log = logging.getLogger("mkdocs.hooks.zzxt")
@@ -40,6 +40,9 @@ SHIM_HELP = "运行 make site（或 python scripts/fetch_site_assets.py）从 np
 SEARCH_INDEX = "search/zzxt-index.js"
 # The section of the service guide that says how to report a problem (site.guide()).
 REPORT_ANCHOR = "channels"
+# A guide section is shown when it scores this share of the FAQ's threshold: among ten
+# sections a word is less rare than among the FAQ's entries, so scores run lower.
+SECTION_SHARE = 0.5
 
 
 class _Build:
@@ -95,7 +98,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     except ZzxtError as error:
         raise PluginError(error.message) from None
     _Build.entries = {site.entry_page(e): e for e in entries}
-    generated[SEARCH_INDEX] = _search_index(policy, entries)
+    guide = page_sections(generated[site.guide_page(policy)])
+    generated[SEARCH_INDEX] = _search_index(policy, entries, guide)
     for path, text in generated.items():
         if files.get_file_from_path(path) is not None:
             raise PluginError(
@@ -106,11 +110,20 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
-def _search_index(policy: Policy, entries: list[Entry]) -> str:
-    """Return the search index as a script: a file:// page may load scripts, not fetch JSON."""
-    index = FaqIndex.build(entries, policy, cache_dir=default_cache_dir(os.environ))
-    guide = site.guide_page(policy).removesuffix(".md") + ".html"
-    data = index.export(min_score=policy.triage.faq_min_score, report=f"{guide}#{REPORT_ANCHOR}")
+def _search_index(policy: Policy, entries: list[Entry], guide: list[Section]) -> str:
+    """Return the search index as a script: a file:// page may load scripts, not fetch JSON.
+
+    The FAQ index is exactly the one `zzxt faq search` builds; the service guide's
+    sections are a second, separate index, so they never change the FAQ's ranking.
+    """
+    cache = default_cache_dir(os.environ)
+    page = site.guide_page(policy).removesuffix(".md") + ".html"
+    report = f"{page}#{REPORT_ANCHOR}"
+    least = policy.triage.faq_min_score
+    data = FaqIndex.build(entries, policy, cache_dir=cache).export(min_score=least, report=report)
+    sections = FaqIndex.build_sections(page, guide, policy.site.url, cache_dir=cache)
+    data["sections"] = sections.export(min_score=least * SECTION_SHARE, report=report)
+    data["sections"]["name"] = "服务指南"
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return f"window.zzxtSearchIndex = {text};\n"
 

@@ -50,7 +50,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import jieba  # type: ignore[import-untyped]
 
-__all__ = ["FaqIndex", "Hit", "SearchError", "normalise"]
+__all__ = ["FaqIndex", "Hit", "SearchError", "Section", "normalise", "page_sections"]
 
 USER_DICT = "jieba_userdict.txt"
 SYNONYMS = "faq_synonyms.txt"
@@ -171,6 +171,28 @@ class FieldTexts:
         """A hash of the text the analyzer reads: equal texts, equal tokens."""
         words = "\0".join(self.fields[name] for name in WORD_FIELDS)
         return hashlib.sha256(words.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a page under a `## 标题 {#anchor}` heading."""
+
+    anchor: str
+    title: str
+    markdown: str
+
+
+_SECTION = re.compile(r"^## (.+?)\s*\{#([\w-]+)\}\s*$", re.M)
+
+
+def page_sections(markdown: str) -> list[Section]:
+    """Return the sections of a page that start at second-level headings with an anchor."""
+    heads = list(_SECTION.finditer(markdown))
+    out = []
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(markdown)
+        out.append(Section(head.group(2), head.group(1), markdown[head.end() : end]))
+    return out
 
 
 def _without_title(markdown: str) -> str:
@@ -392,7 +414,8 @@ class FaqIndex:
     def __init__(
         self,
         docs: Sequence[FieldTexts],
-        policy: Policy,
+        paths: Sequence[str],
+        site_url: str,
         fields: Mapping[str, FieldIndex],
         segmenter: Segmenter,
         *,
@@ -400,7 +423,8 @@ class FaqIndex:
         key: str,
     ) -> None:
         self.docs = list(docs)
-        self.urls = [entry_url(policy, d.id) for d in docs]
+        self.paths = list(paths)  # on the site, from its root
+        self.urls = [site_url.rstrip("/") + "/" + path for path in paths]
         self.fields = dict(fields)
         self.segmenter = segmenter
         self.tokenised = tokenised
@@ -416,6 +440,45 @@ class FaqIndex:
     ) -> FaqIndex:
         """Index `entries`, segmenting only those whose text is not in `cache_dir` yet."""
         docs = [FieldTexts.of(e, policy) for e in entries]
+        paths = [entry_path(d.id) for d in docs]
+        return cls._build(docs, paths, policy.site.url, cache_dir)
+
+    @classmethod
+    def build_sections(
+        cls,
+        page: str,
+        sections: Sequence[Section],
+        site_url: str,
+        *,
+        cache_dir: Path | None = None,
+    ) -> FaqIndex:
+        """Index the sections of a site page (`page`: its path on the site) as entries."""
+        docs = [
+            FieldTexts(
+                s.anchor,
+                s.title,
+                False,
+                {
+                    "title": s.title,
+                    "aliases": "",
+                    "keywords": "",
+                    "body": markdown_text(s.markdown),
+                    "grams": s.title,
+                },
+                snippet(s.markdown),
+            )
+            for s in sections
+        ]
+        return cls._build(docs, [f"{page}#{s.anchor}" for s in sections], site_url, cache_dir)
+
+    @classmethod
+    def _build(
+        cls,
+        docs: Sequence[FieldTexts],
+        paths: Sequence[str],
+        site_url: str,
+        cache_dir: Path | None,
+    ) -> FaqIndex:
         store_key = analyzer_key()
         store = _TokenStore.open(cache_dir, store_key)
         counts: list[dict[str, Counter[str]]] = []
@@ -451,9 +514,8 @@ class FaqIndex:
         for doc in docs:
             record = "\0".join([doc.id, doc.title, str(doc.trained), doc.key, doc.fields["grams"]])
             digest.update(record.encode() + b"\n")
-        return cls(
-            docs, policy, fields, segmenter, tokenised=tokenised, key=digest.hexdigest()[:32]
-        )
+        key = digest.hexdigest()[:32]
+        return cls(docs, paths, site_url, fields, segmenter, tokenised=tokenised, key=key)
 
     def _scores(self, words: Sequence[str], pairs: Sequence[str]) -> list[float]:
         fields = list(self.fields.values())
@@ -544,7 +606,8 @@ class FaqIndex:
             "synonyms": {k: list(v) for k, v in sorted(seg.synonyms.items())},
             "fields": fields,
             "docs": [
-                [d.id, d.title, entry_path(d.id), int(d.trained), d.snippet] for d in self.docs
+                [d.id, d.title, path, int(d.trained), d.snippet]
+                for d, path in zip(self.docs, self.paths, strict=True)
             ],
         }
 
