@@ -65,7 +65,7 @@ def _relative(path: Path) -> Path:
         return path
 
 
-# Runs before the search plugin reads its settings, hence the priority.
+# Runs before the plugins: the navigation holds the generated pages when they read it.
 @event_priority(100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # jieba announces loading its dictionary in English on stderr; the build says enough.
