@@ -211,7 +211,7 @@ def test_home_leads_with_search_then_categories_reporting_and_contacts(
 ) -> None:
     home = pages[site.HOME]
     order = [
-        home.index('for="__search"'),
+        home.index('<input type="search"'),
         home.index("## 问题类别"),
         home.index("## 如何报送问题"),
         home.index("## 服务联系方式"),

@@ -9,6 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIM = Path("assets/vendor/iframe-worker/shim.js")
+INDEX = Path("search/zzxt-index.js")
+# The site's own style and script, which every build of the site needs.
 
 
 def mkdocs_build(

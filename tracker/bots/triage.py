@@ -133,9 +133,11 @@ def plan(
     suspected = book.fixed("suspected_trained")
     # The title's subject part (地市-学段-类别) says nothing about the problem itself.
     topic = title.split(policy.report.title_separator, 1)[-1]
-    query = " ".join(x for x in (topic, fields.get("summary", ""), fields.get("detail", "")) if x)
-    if index is not None and query.strip():
-        hits = index.search(query, limit=policy.triage.faq_limit)
+    detail = " ".join(x for x in (fields.get("summary", ""), fields.get("detail", "")) if x)
+    if index is not None and (topic + detail).strip():
+        hits = index.search_report(
+            topic, detail, policy.triage.faq_limit, confident=policy.triage.faq_min_score
+        )
         result.faq = [h for h in hits if h.score >= policy.triage.faq_min_score]
     if (
         result.faq

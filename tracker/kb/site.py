@@ -28,6 +28,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 from io import BytesIO
 from typing import Any
 from urllib.parse import quote
@@ -98,8 +99,15 @@ def keyword_anchor(word: str) -> str:
 
 def link(source: str, target: str, anchor: str = "") -> str:
     """Return the relative Markdown link from one page to another."""
-    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
+    rel = _relative(target, posixpath.dirname(source) or ".")
     return rel + (f"#{anchor}" if anchor else "")
+
+
+@cache
+def _relative(target: str, start: str) -> str:
+    # Index pages link to every entry from a handful of folders: tens of thousands of
+    # calls, a few thousand distinct ones at 2,000 entries.
+    return posixpath.relpath(target, start)
 
 
 # Small phrases shared by several pages.
@@ -282,7 +290,7 @@ def home(policy: Policy, entries: Sequence[Entry]) -> str:
         + f"# {doc.region}资助系统技术支持\n\n"
         + f"全国学生资助管理信息系统常见问题解答与问题报送指南，"
         f"依据{doc.authority}《{doc.title}》（{doc.number}）。\n\n"
-        + '<label class="zz-search" for="__search">搜索常见问题，例如“忘记密码”</label>\n\n'
+        + search_box()
         + (f'<p class="zz-chips">常用搜索：{chips}</p>\n\n' if chips else "")
         + "</div>\n\n"
         + "## 问题类别\n\n"
@@ -297,6 +305,18 @@ def home(policy: Policy, entries: Sequence[Entry]) -> str:
         + "## 服务联系方式\n\n"
         + "\n".join(contacts)
         + "\n"
+    )
+
+
+def search_box() -> str:
+    """Return the home page's search field; javascripts/zzxt-search.js shows results below it."""
+    return (
+        '<form class="zz-search" role="search" action="" autocomplete="off">\n'
+        '<input type="search" name="q" class="zz-search__input" '
+        'placeholder="搜索常见问题，例如“忘记密码”" aria-label="搜索常见问题" '
+        'autocomplete="off" autocapitalize="off" spellcheck="false" enterkeyhint="search">\n'
+        "</form>\n\n"
+        '<div class="zz-search-inline md-search-result" aria-live="polite" hidden></div>\n\n'
     )
 
 
