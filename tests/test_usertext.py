@@ -173,7 +173,8 @@ def test_no_full_personal_number_survives(case: tuple[str, str]) -> None:
             c.content for c in inline_tokens(MD.parse(f"| a |\n| - |\n| {out} |\n"))
         ).replace(ZWJ, "")
         assert scan(shown) == []
-        assert digits not in re.sub(r"\D", "", shown.replace("X", "0").replace("x", "0"))
+        # An ID's check letter counts as a digit only where it follows one ("example/x" is text).
+        assert digits not in re.sub(r"\D", "", re.sub(r"(?<=\d)[xX]", "0", shown))
 
 
 @given(user_text)
