@@ -13,13 +13,18 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
-from github.GithubException import RateLimitExceededException
+from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
 from github.GithubObject import NotSet
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import InvalidHeader
+from urllib3.response import HTTPResponse
+from urllib3.util.retry import Retry
 
 from tracker.errors import ForgeError, NotFound, RateLimited
 from tracker.forge.http import check_status
@@ -41,6 +46,35 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 100
 
 
+class _Retry(GithubRetry):
+    """GithubRetry that refuses a `Retry-After` beyond the allowed wait instead of sleeping it.
+
+    urllib3 sleeps whatever `Retry-After` a 429 or 503 asks for (up to six hours);
+    PyGithub caps only the waits for its own rate-limit answers.
+    """
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        limit = self.max_rate_limit_wait
+        if response is not None and limit is not None:
+            try:
+                wait = self.get_retry_after(response)
+            except InvalidHeader:
+                wait = None
+            if wait is not None and wait > limit:
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status, None, dict(response.headers), wait=wait
+                )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 class GitHubForge:
     kind: Kind = "github"
     can_pin = False  # GitHub pins issues only through GraphQL, which this client does not use
@@ -48,7 +82,7 @@ class GitHubForge:
     def __init__(self, settings: ForgeSettings) -> None:
         self._settings = settings
         policy = settings.retry
-        retry = GithubRetry(
+        retry = _Retry(
             total=policy.attempts - 1,
             backoff_factor=policy.backoff,
             max_rate_limit_wait=policy.max_wait,
@@ -77,9 +111,17 @@ class GitHubForge:
         try:
             yield
         except RateLimitExceededException as exc:
+            allowed = int(self._settings.retry.max_wait)
+            reset = _reset_time(exc)
+            wait = getattr(exc, "wait", None)
+            if not reset and wait:  # a Retry-After, not the hourly limit
+                raise RateLimited(
+                    f"GitHub 要求暂停访问（{what}），需要等待约 {int(wait)} 秒，超过允许的 "
+                    f"{allowed} 秒。请稍后再运行。"
+                ) from None
             raise RateLimited(
-                f"GitHub 访问频率已达上限（{what}）{_reset_time(exc)}，需要等待的时间超过允许的 "
-                f"{int(self._settings.retry.max_wait)} 秒。请届时再运行。"
+                f"GitHub 访问频率已达上限（{what}）{reset}，需要等待的时间超过允许的 "
+                f"{allowed} 秒。请届时再运行。"
             ) from None
         except GithubException as exc:
             if exc.status >= 500:
@@ -279,6 +321,8 @@ class GitHubForge:
 def _reset_time(exc: GithubException) -> str:
     """Say when the limit resets, in Beijing time, from the answer's headers."""
     headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    if headers.get("x-ratelimit-remaining") != "0":
+        return ""  # the hourly limit is not what stopped us
     try:
         reset = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), tz=BEIJING)
     except (KeyError, ValueError):
