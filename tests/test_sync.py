@@ -267,8 +267,8 @@ def test_faults_then_clean_rerun_converges(invoke: Invoke, forge: str) -> None:
         first = sync(invoke, faulty, forge, "--apply")
         faults = [r for r in faulty.requests() if r["status"] in (0, 429, 502)]
         assert faults, "the fault injector should have struck"
-        if first.exit_code != 0:
-            assert first.stderr.startswith("错误：") and "Traceback" not in first.stderr
+        # Five attempts per request absorb this fault rate: the faulty run still succeeds.
+        assert first.exit_code == 0, first.stderr
         faulty_url = faulty.url
         # The same sandbox, faults now off: rerun until nothing is left to do.
         faulty.set_fault_rate(0.0)
