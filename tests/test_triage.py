@@ -192,6 +192,7 @@ def test_id_number_is_flagged_and_never_echoed(
     assert [p["kind"] for p in plan["pii"]] == ["id_card"]
     assert plan["pii"][0]["masked"] == number_text[:4] + "*" * 10 + number_text[-4:]
     assert "标记/含敏感信息" in issue(sandbox, number)["labels"]
+    assert number_text in issue(sandbox, number)["body"]  # the reporter edits it, not the bot
     [warning] = bot_comments(sandbox, number, "pii")
     assert number_text not in warning and plan["pii"][0]["masked"] in warning
     assert number_text not in result.stdout + result.stderr
