@@ -198,9 +198,8 @@ def test_the_earliest_answer_counts_whatever_the_list_order() -> None:
     """Mutant: the first answer in list order counts instead of the earliest one."""
     late = answer("2025-10-13T09:00:00+08:00", "staff1", 10)
     early = answer("2025-10-10T09:00:00+08:00", "staff2", 11)  # e.g. migrated with its old time
-    verdict = evaluate(
-        engine_issue(), [late, early], RULES, datetime.fromisoformat(OVERDUE), Responders()
-    )
+    later = datetime.fromisoformat("2025-10-20T09:00:00+08:00")  # both answers have been given
+    verdict = evaluate(engine_issue(), [late, early], RULES, later, Responders())
     assert verdict.state is State.MET
     assert verdict.responded_at == early.created_at
     assert verdict.responder == "staff2"
