@@ -4,6 +4,11 @@ Every "a rerun writes nothing" test clears the log between two runs. That is onl
 sound if no request of the first run can reach the log after the clear, so the
 sandbox records each request before it answers, for every way of answering:
 a normal answer, a refused one, a 502 or 429 fault, and a dropped connection.
+
+The stress test shows the outcome; it rarely sees the race itself, because client
+and server share one interpreter and the server thread usually logs before the
+client thread runs again. The hook test is the one that fails every time the order
+is reversed (scripts/mutate.py: sandbox-answer-then-log, sandbox-drop-then-log).
 """
 
 from __future__ import annotations
