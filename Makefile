@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 ZZXT := $(BIN)/zzxt
 
-.PHONY: install demo test check lint typecheck forms site serve clean mutate
+.PHONY: install demo test check lint typecheck forms site serve admin-site clean mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,8 @@ demo: $(STAMP)
 check: lint typecheck
 	$(ZZXT) forms render --check
 	$(ZZXT) workflows render --check
+	@# actionlint runs shellcheck (from the venv) on the workflows' run: steps.
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/*.yml .gitea/workflows/*.yml
 
 lint: $(STAMP)
 	$(BIN)/ruff check tracker tests scripts
@@ -51,5 +53,9 @@ serve: site
 	@echo "知识库：http://127.0.0.1:$(PORT)/（按 Ctrl-C 结束）"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
+# Administrators' documentation (docs/admin/), a site apart from the users' one: into site-admin/.
+admin-site: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict -f mkdocs-admin.yml
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site site-admin

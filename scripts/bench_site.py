@@ -1,24 +1,31 @@
-"""Measure the knowledge-base build on synthetic FAQ sets against plain mkdocs-material.
+"""Measure the knowledge-base build against plain mkdocs-material, and its search in a browser.
 
 For each size, N synthetic FAQ pages (valid front matter, Chinese answers of
-about the length of the real ones) are built twice with `mkdocs build --strict`:
+about the length of the real ones) are built with `mkdocs build --strict`:
 
-- the site: the project's mkdocs.yml with its hook (validation, generated index
-  pages, the service guide, headers on every FAQ page);
-- plain: the same config and pages without the hook and the generated pages.
+- plain: the same pages with mkdocs-material alone, its search segmenting
+  Chinese with jieba and the project's user dictionary, the offline plugin;
+- the site, first build: the project's mkdocs.yml and hook (validation, the
+  generated pages, the FAQ search index) with an empty segmentation cache;
+- the site again: the same build with the cache the first one left.
 
-Both use the same theme, search (jieba and the user dictionary) and offline
-plugin, so the ratio is the cost of what the project adds. Prints a Markdown table.
+The builds alternate (plain, site, site again, plain ...) so that a busy
+machine slows all alike; the fastest of each kind counts. Wall time and
+processor time (user + system, which a machine shared with others disturbs
+less) are both given. With --browser the site is then opened in Debian's
+chromium and the development queries are timed.
 
-    python scripts/bench_site.py [--sizes 200 2000] [--repeat 1]
+    python scripts/bench_site.py [--sizes 200 2000] [--repeat 1] [--browser]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
-import shutil
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,7 +81,7 @@ def synthetic_page(i: int, policy: Policy, rng: random.Random) -> str:
         f"category: {category.key}",
         f"subcategory: {sub}" if sub else "",
         f"stages: [{', '.join(stages)}]",
-        f"trained: {'true' if rng.random() < 0.3 else 'false'}",
+        "basis: [howto]",
         f"keywords: [{', '.join(keywords)}]",
         f"aliases: [{subject}{action}不了]",
         f"updated: 2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
@@ -86,74 +93,180 @@ def synthetic_page(i: int, policy: Policy, rng: random.Random) -> str:
 
 def write_docs(docs: Path, pages: dict[str, str], home: bool) -> None:
     (docs / "faq").mkdir(parents=True)
-    shutil.copytree(ROOT / "docs" / "stylesheets", docs / "stylesheets")
     for name, text in pages.items():
         (docs / "faq" / name).write_text(text, encoding="utf-8")
     if home:
         (docs / "index.md").write_text("# 常见问题\n\n示例站点。\n", encoding="utf-8")
 
 
-def write_config(path: Path, hook: bool) -> None:
-    hooks = f"  - {ROOT / 'tracker' / 'kb' / 'mkdocs_hook.py'}\n" if hook else "  []\n"
+def write_config(path: Path, site: bool) -> None:
+    """Write the site's config, or plain material's: its own search with jieba, no hook."""
+    if site:
+        extra = f"hooks:\n  - {ROOT / 'tracker' / 'kb' / 'mkdocs_hook.py'}\n"
+    else:
+        user_dict = ROOT / "tracker" / "resources" / "jieba_userdict.txt"
+        extra = (
+            "hooks: []\n"
+            "extra_javascript: []\n"
+            f"plugins:\n  - search:\n      jieba_dict_user: {user_dict}\n  - offline\n"
+        )
     path.write_text(
-        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
-        "docs_dir: docs\n"
-        f"hooks:\n{hooks}"
-        "nav:\n  - 首页: index.md\n",
+        f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: docs\n{extra}nav:\n  - 首页: index.md\n",
         encoding="utf-8",
     )
 
 
-def build(config: Path) -> tuple[float, int]:
-    """Return the wall time of a strict build and the size of its search index."""
-    site = config.parent / "site"
+def build(config: Path, cache: Path) -> tuple[float, float]:
+    """Return the wall time and the processor time (user + system) of a strict build."""
     env = {k: v for k, v in os.environ.items() if k != "ZZXT_POLICY"}
+    env.update(NO_MKDOCS_2_WARNING="1", ZZXT_CACHE_DIR=str(cache))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config)],
         cwd=ROOT,
-        env={**env, "NO_MKDOCS_2_WARNING": "1"},
+        env=env,
         check=True,
         capture_output=True,
     )
-    elapsed = time.perf_counter() - start
-    return elapsed, (site / "search" / "search_index.json").stat().st_size
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
-def measure(size: int, repeat: int) -> tuple[float, float, int, int]:
+class Result:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.plain: list[tuple[float, float]] = []
+        self.cold: list[tuple[float, float]] = []
+        self.warm: list[tuple[float, float]] = []
+        self.index_bytes = 0
+        self.plain_bytes = 0
+        self.latency: dict[str, float] = {}
+
+
+def measure(size: int, repeat: int, browser: bool) -> Result:
     policy = load_policy()
     rng = random.Random(size)
     pages = {f"synthetic-{i:05d}.md": synthetic_page(i, policy, rng) for i in range(size)}
+    result = Result(size)
     with tempfile.TemporaryDirectory(prefix="zzxt-bench-") as tmp:
         full, plain = Path(tmp, "full"), Path(tmp, "plain")
         write_docs(full / "docs", pages, home=False)
         write_docs(plain / "docs", pages, home=True)
-        write_config(full / "mkdocs.yml", hook=True)
-        write_config(plain / "mkdocs.yml", hook=False)
-        full_runs = [build(full / "mkdocs.yml") for _ in range(repeat)]
-        plain_runs = [build(plain / "mkdocs.yml") for _ in range(repeat)]
-    return (
-        min(t for t, _ in full_runs),
-        min(t for t, _ in plain_runs),
-        full_runs[0][1],
-        plain_runs[0][1],
-    )
+        write_config(full / "mkdocs.yml", site=True)
+        write_config(plain / "mkdocs.yml", site=False)
+        for round_ in range(repeat):
+            cache = Path(tmp, f"cache-{round_}")
+            result.plain.append(build(plain / "mkdocs.yml", cache))
+            result.cold.append(build(full / "mkdocs.yml", cache))
+            result.warm.append(build(full / "mkdocs.yml", cache))
+        result.index_bytes = (full / "site" / "search" / "zzxt-index.js").stat().st_size
+        result.plain_bytes = (plain / "site" / "search" / "search_index.json").stat().st_size
+        if browser:
+            result.latency = browser_latency(full / "site")
+    return result
+
+
+def queries() -> list[str]:
+    """The development queries, or the synthetic pages' own words without ../shared."""
+    dev = ROOT.parent / "shared" / "faq" / "dev-queries.yaml"
+    if dev.is_file():
+        import yaml
+
+        return [row["query"] for row in yaml.safe_load(dev.read_text("utf-8"))]
+    return [f"{s}{a}{p}" for s in SUBJECTS for a in ACTIONS for p in PROBLEMS[:1]]
+
+
+# Runs in the page: load the index, then time the ranking alone and a whole update
+# of the home page's result list (segmenting, ranking and drawing), per query.
+TIMING_SCRIPT = """async (qs) => {
+  const t0 = performance.now();
+  await zzxtSearch.load();
+  const load = performance.now() - t0;
+  const box = document.querySelector("input.zz-search__input");
+  const rank = [], shown = [];
+  for (const q of qs) {
+    let t = performance.now();
+    zzxtSearch.search(q, 10);
+    rank.push(performance.now() - t);
+    box.value = "";
+    box.dispatchEvent(new Event("input"));
+    t = performance.now();
+    box.value = q;
+    box.dispatchEvent(new Event("input"));
+    await Promise.resolve();
+    shown.push(performance.now() - t);
+  }
+  return {load, rank, shown};
+}"""
+
+
+def browser_latency(site: Path) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=args
+        )
+        page = browser.new_page()
+        page.goto((site / "index.html").as_uri())
+        qs = queries()
+        data = page.evaluate(TIMING_SCRIPT, qs)
+        data2 = page.evaluate(TIMING_SCRIPT, qs)  # a second round: terms already weighted
+        browser.close()
+    rank, shown = data["rank"], data["shown"] + data2["shown"]
+    return {
+        "load": data["load"],
+        "rank_p50": statistics.median(rank),
+        "rank_max": max(rank),
+        "shown_p50": statistics.median(shown),
+        "shown_p95": sorted(shown)[int(0.95 * (len(shown) - 1))],
+        "shown_max": max(shown),
+        "queries": len(qs),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
     parser.add_argument("--repeat", type=int, default=1, help="每种构建重复次数，取最快一次")
+    parser.add_argument("--browser", action="store_true", help="另在 chromium 中测量搜索耗时")
     args = parser.parse_args(argv)
-    print("| FAQ 篇数 | 本站构建 | 纯 mkdocs-material | 耗时比 | 本站索引 | 纯构建索引 | 索引比 |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for size in args.sizes:
-        full_s, plain_s, full_b, plain_b = measure(size, args.repeat)
+    results = [measure(size, args.repeat, args.browser) for size in args.sizes]
+    print(
+        "| FAQ 篇数 | 计时 | 纯 mkdocs-material | 本站首次构建 | 耗时比 | 本站再次构建 | 耗时比 |"
+    )
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        for kind, at in (("墙钟", 0), ("处理器", 1)):
+            plain = min(t[at] for t in r.plain)
+            cold = min(t[at] for t in r.cold)
+            warm = min(t[at] for t in r.warm)
+            print(
+                f"| {r.size} | {kind} | {plain:.1f} s | {cold:.1f} s | {cold / plain:.2f} "
+                f"| {warm:.1f} s | {warm / plain:.2f} |",
+                flush=True,
+            )
+    print("\n| FAQ 篇数 | 本站搜索索引 search/zzxt-index.js | 纯构建搜索索引 search_index.json |")
+    print("| ---: | ---: | ---: |")
+    for r in results:
+        print(f"| {r.size} | {r.index_bytes / 1e6:.2f} MB | {r.plain_bytes / 1e6:.2f} MB |")
+    if args.browser:
         print(
-            f"| {size} | {full_s:.1f} s | {plain_s:.1f} s | {full_s / plain_s:.2f} "
-            f"| {full_b / 1e6:.2f} MB | {plain_b / 1e6:.2f} MB | {full_b / plain_b:.2f} |",
-            flush=True,
+            "\n| FAQ 篇数 | 查询数 | 载入索引 | 排序 p50 | 排序最长 | 显示结果 p50 | p95 | 最长 |"
         )
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in results:
+            t = r.latency
+            print(
+                f"| {r.size} | {t['queries']:.0f} | {t['load']:.0f} ms | {t['rank_p50']:.1f} ms "
+                f"| {t['rank_max']:.1f} ms | {t['shown_p50']:.1f} ms | {t['shown_p95']:.1f} ms "
+                f"| {t['shown_max']:.1f} ms |"
+            )
+    print("\n" + json.dumps({"runs": [vars(r) for r in results]}, ensure_ascii=False))
     return 0
 
 

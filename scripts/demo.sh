@@ -124,6 +124,70 @@ PY
 
 step "再运行一次：没有新的变化，不重复发送提醒" "zzxt sla check … --now $now --apply"
 "$zzxt" sla check "${forge[@]}" --now "$now" --apply | tail -2
+
+# The city's tracker (GitHub face of the same sandbox) under the example city policy, whose
+# upstream is the province's tracker above (Gitea face).
+sed -e 's#^extends: .*#extends: builtin:guangdong.yml#' \
+    -e "s#^  forge: github#  forge: gitea#" -e "s#^  url: https://github.com#  url: $url#" \
+    tracker/policies/examples/city-foshan.yml > "$out/佛山市.yml"
+city=(--forge github --url "$url" --repo fs/support --write-interval 0)
+as_city() { ZZXT_TOKEN=demo-foshan-bot-token ZZXT_UPSTREAM_TOKEN=demo-foshan-up-token \
+  "$zzxt" --policy "$out/佛山市.yml" "$@"; }
+
+step "地市台账（示例：佛山市）的政策继承省级政策，只改本市的部分" "zzxt --policy 佛山市.yml policy show"
+as_city policy show | sed -n '/^层级/,/^  forms.intro/p'
+echo "  ……"
+as_city sync "${city[@]}" --apply | tail -1
+
+step "佛山市台账上的问题本级无法解决，报省级台账（第八条）" \
+  "zzxt --policy 佛山市.yml escalate --forge github … --repo fs/support --issue 1 --apply"
+as_city escalate "${city[@]}" --issue 1 --apply
+as_city escalate "${city[@]}" --issue 1 --apply | tail -1 | sed 's/^/再运行一次：/'
+
+step "省助学办答复并办结上级问题，地市台账的定时任务把答复同步回来" \
+  "zzxt --policy 佛山市.yml mirror --forge github … --repo fs/support --apply"
+"$python" - "$url" <<'PY'
+import sys
+import httpx
+url = sys.argv[1]
+staff = {"Authorization": "token demo-staff-token"}
+issues = httpx.get(f"{url}/api/v1/repos/gdzz/support/issues", params={"state": "open", "type": "issues", "limit": 50},
+                   headers=staff).json()
+up = next(i for i in issues if i["user"]["login"] == "foshan-up")
+print(f"省级台账 #{up['number']} {up['title']}")
+print("  标签：" + "、".join(label["name"] for label in up["labels"]))
+httpx.post(f"{url}/api/v1/repos/gdzz/support/issues/{up['number']}/comments", headers=staff,
+           json={"body": "已核查：学籍同步延迟所致，今晚同步后人数一致，请明天重新统计。"}).raise_for_status()
+httpx.patch(f"{url}/api/v1/repos/gdzz/support/issues/{up['number']}", headers=staff,
+            json={"state": "closed"}).raise_for_status()
+PY
+as_city mirror "${city[@]}" --apply
+"$python" - "$url" <<'PY'
+import sys
+import httpx
+url = sys.argv[1]
+issue = httpx.get(f"{url}/api/v3/repos/fs/support/issues/1", headers={"Authorization": "token demo-foshan-bot-token"}).json()
+comments = httpx.get(issue["comments_url"], headers={"Authorization": "token demo-foshan-bot-token"}).json()
+print(f"\n佛山市台账 #1（{'已关闭' if issue['state'] == 'closed' else '未关闭'}）标签：" + "、".join(label["name"] for label in issue["labels"]))
+for comment in comments:
+    text = "\n".join(line for line in comment["body"].splitlines() if not line.startswith("<!--"))
+    print(f"--- {comment['user']['login']}：\n{text}")
+PY
+
+step "从省级台账按学段导出附件2（应用类及技术类问题反馈表）" \
+  "zzxt attachments export --form 2 --forge gitea … --since 2025-09-26 --until 2025-10-13 --out 附件2.xlsx"
+"$zzxt" attachments export --form 2 "${forge[@]}" --since 2025-09-26 --until 2025-10-13 \
+  --out "$out/附件2.xlsx" --now "$now"
+"$python" - "$out/附件2.xlsx" <<'PY'
+import sys
+from openpyxl import load_workbook
+wb = load_workbook(sys.argv[1])
+ws = wb["义务教育"]
+print(f"工作表：{'、'.join(wb.sheetnames[:-1])}")
+print(f"“义务教育”工作表：{ws['A2'].value}")
+for row in ws.iter_rows(min_row=4, max_row=min(ws.max_row, 7), max_col=11, values_only=True):
+    print("  " + " | ".join("" if v is None else str(v) for v in row))
+PY
 kill "$sandbox_pid" 2>/dev/null || true
 
 step "构建常见问题知识库，在本机提供访问" "make site && make serve"

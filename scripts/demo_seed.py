@@ -3,7 +3,8 @@
 Thirty-odd issues from cities, universities and provincial schools, across the
 four categories and six school stages, filed before, during and after the
 holiday; some answered in time, some late, some not at all. Judge them with
-`--now 2025-10-13T10:00:00+08:00` (the Monday after the holiday).
+`--now 2025-10-13T10:00:00+08:00` (the Monday after the holiday). Beside it, a city's
+tracker (`fs/support`, the example city policy) holds one report to escalate.
 
     .venv/bin/python scripts/demo_seed.py > seed.yml
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -22,6 +24,11 @@ from tracker.templates.forms import build_forms
 DEMO_NOW = "2025-10-13T10:00:00+08:00"
 BOT_TOKEN = "demo-bot-token"
 STAFF_TOKEN = "demo-staff-token"
+# The city tracker beside the province's: its bot, and its account on the province's tracker.
+CITY_REPO = "fs/support"
+CITY_BOT_TOKEN = "demo-foshan-bot-token"
+CITY_UP_TOKEN = "demo-foshan-up-token"
+CITY_POLICY = Path(__file__).resolve().parents[1] / "tracker/policies/examples/city-foshan.yml"
 
 # (city, unit, unit type, stage index, category, subcategory, summary,
 #  created, answered after hours or None, who answers)
@@ -359,8 +366,49 @@ def build() -> dict[str, Any]:
         "users": [
             {"login": "zzxt-bot", "token": BOT_TOKEN, "type": "Bot"},
             {"login": "province-staff", "token": STAFF_TOKEN},
+            {"login": "foshan-bot", "token": CITY_BOT_TOKEN, "type": "Bot"},
+            {"login": "foshan-up", "token": CITY_UP_TOKEN},
         ],
-        "repos": [{"name": "gdzz/support", "private": True, "labels": labels, "issues": issues}],
+        "repos": [
+            {"name": "gdzz/support", "private": True, "labels": labels, "issues": issues},
+            city_repo(),
+        ],
+    }
+
+
+def city_repo() -> dict[str, Any]:
+    """佛山市's own tracker (the example city policy): one report a district could not solve."""
+    policy = load_policy(CITY_POLICY)
+    form = next(f for f in build_forms(policy) if f.category == "technical")
+    answers = {
+        "city": "佛山市",
+        "stage": "义务教育",
+        "unit": "佛山市南海区教育局",
+        "unit_type": "区县教育局",
+        "reporter": "何老师",
+        "role": "区资助系统管理员",
+        "phone": "13700000000",
+        "urgent": "是",
+        "summary": "资助名单导入后人数与学籍不符",
+        "subcategory": "数据问题",
+        "module": "资助业务管理 > 名单导入",
+        "steps": "1. 导入义务教育资助名单\n2. 统计显示人数比学籍少 12 人",
+        "affected": "约 12 名学生",
+    }
+    return {
+        "name": CITY_REPO,
+        "private": True,
+        "labels": [{"name": "类别/技术类问题", "color": "1d76db"}],
+        "issues": [
+            {
+                "number": 1,
+                "title": "佛山市-义务教育-技术类问题：资助名单导入后人数与学籍不符",
+                "body": body(form, answers),
+                "user": "nanhai-edu",
+                "labels": ["类别/技术类问题"],
+                "created_at": "2025-10-10T15:00:00+08:00",
+            }
+        ],
     }
 
 

@@ -14,7 +14,14 @@ from tracker.policy import default_policy_text
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep the developer's own settings and tokens out of every test."""
-    for name in ("ZZXT_POLICY", "ZZXT_TOKEN", "ZZXT_FORGE", "ZZXT_URL", "ZZXT_REPO"):
+    for name in (
+        "ZZXT_POLICY",
+        "ZZXT_TOKEN",
+        "ZZXT_UPSTREAM_TOKEN",
+        "ZZXT_FORGE",
+        "ZZXT_URL",
+        "ZZXT_REPO",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
 

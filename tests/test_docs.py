@@ -7,13 +7,23 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import ROOT
+from tests.support.site import mkdocs_build
 from tests.test_cli import ALL_COMMANDS
 
 
 def test_site_builds_strict(built_site: Path) -> None:
     # The offline plugin turns directory URLs off, so pages are `name.html`.
-    assert (built_site / "admin" / "policy.html").is_file()
-    assert (built_site / "admin" / "performance.html").is_file()
+    assert (built_site / "faq" / "index.html").is_file()
+    assert not (built_site / "admin").exists()  # administrators have a site of their own
+
+
+def test_administrators_site_builds_strict(tmp_path: Path) -> None:
+    result = mkdocs_build(tmp_path / "admin", ROOT / "mkdocs-admin.yml")
+    assert result.returncode == 0, result.stderr
+    pages = {p.stem for p in (ROOT / "docs" / "admin").glob("*.md")}
+    assert pages == {p.stem for p in (tmp_path / "admin").glob("*.html")} - {"404"}
+    listed = (ROOT / "mkdocs-admin.yml").read_text("utf-8")
+    assert all(f": {name}.md" in listed for name in pages), "mkdocs-admin.yml 的 nav 缺少页面"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.paths import ROOT, Invoke
+from tests.support.trainings import with_example_training
 from tracker.kb.entries import Entry, load_entries
 from tracker.kb.search import (
     FaqIndex,
@@ -21,7 +22,7 @@ from tracker.kb.search import (
     default_cache_dir,
     entry_url,
 )
-from tracker.policy import Policy, load_policy
+from tracker.policy import Policy, default_policy_text, load_policy, parse_policy
 
 FAQ = ROOT / "docs" / "faq"
 
@@ -107,9 +108,12 @@ def test_scores_descend_and_limit_holds(index: FaqIndex) -> None:
 
 def test_hit_carries_trained_and_the_site_url(index: FaqIndex, policy: Policy) -> None:
     hit = index.search("忘记密码", 1)[0]
-    assert hit.trained is True
+    assert hit.trained is False  # the shipped policy registers no training
     assert hit.url == "https://zzxt.example.com/faq/pwd-forgot-reset.html"
     assert hit.url == entry_url(policy, hit.id)
+    trained = parse_policy(with_example_training(default_policy_text()), "example.yml")
+    again = FaqIndex.build(load_entries(FAQ, trained), trained).search("忘记密码", 1)[0]
+    assert (again.id, again.trained) == ("pwd-forgot-reset", True)
 
 
 def test_every_url_is_a_page_of_the_built_site(
@@ -162,7 +166,7 @@ def faq_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_cache_is_reused_and_invalidated_by_a_changed_page(
+def test_cache_is_reused_and_only_a_changed_page_is_segmented_again(
     faq_copy: Path, tmp_path: Path, policy: Policy
 ) -> None:
     cache = tmp_path / "cache"
@@ -176,7 +180,7 @@ def test_cache_is_reused_and_invalidated_by_a_changed_page(
     page = faq_copy / "pwd-forgot-reset.md"
     page.write_text(page.read_text("utf-8") + "\n遇到独角兽报警时也按本页处理。\n", "utf-8")
     third = FaqIndex.build(load_entries(faq_copy, policy), policy, cache_dir=cache)
-    assert third.tokenised == 60
+    assert third.tokenised == 1
     assert third.key != first.key
     assert ids(third.search("独角兽", 3)) == ["pwd-forgot-reset"]
     assert first.search("独角兽", 3) == []
@@ -186,11 +190,34 @@ def test_a_broken_cache_is_rebuilt(faq_copy: Path, tmp_path: Path, policy: Polic
     cache = tmp_path / "cache"
     entries = load_entries(faq_copy, policy)
     FaqIndex.build(entries, policy, cache_dir=cache)
-    for meta in cache.glob("faq-index-*/meta.json"):
-        meta.write_text("{", "utf-8")
+    (stored,) = cache.glob("faq-tokens-*.json")
+    stored.write_text("{", "utf-8")
     again = FaqIndex.build(entries, policy, cache_dir=cache)
     assert again.tokenised == 60
     assert "pwd-forgot-reset" in ids(again.search("忘记密码", 3))
+    assert json.loads(stored.read_text("utf-8"))["entries"]
+
+
+def test_an_unwritable_cache_only_costs_time(
+    entries: list[Entry], policy: Policy, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", "utf-8")
+    index = FaqIndex.build(entries, policy, cache_dir=blocked / "cache")
+    assert index.tokenised == 60
+    assert "pwd-forgot-reset" in ids(index.search("忘记密码", 3))
+
+
+def test_cache_of_an_earlier_version_is_removed(
+    entries: list[Entry], policy: Policy, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    legacy = cache / "faq-index-0123456789abcdef"
+    legacy.mkdir(parents=True)
+    (legacy / "meta.json").write_text("{}", "utf-8")
+    FaqIndex.build(entries, policy, cache_dir=cache)
+    assert not legacy.exists()
+    assert len(list(cache.glob("faq-tokens-*.json"))) == 1
 
 
 # The command line.
@@ -260,7 +287,7 @@ def test_cli_text_output(invoke: Invoke, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         "与“忘记密码”最相关的 1 篇常见问题：\n"
-        "  1. 忘记登录密码，或登录时一直提示“密码错误”怎么办？（已培训要求掌握）\n"
+        "  1. 忘记登录密码，或登录时一直提示“密码错误”怎么办？\n"
         f"     得分 {hit['score']:.2f}  https://zzxt.example.com/faq/pwd-forgot-reset.html\n"
     )
 
@@ -312,23 +339,23 @@ def test_cli_reuses_the_cache_until_a_page_changes(
         str(cache),
     )
     assert invoke(*args).exit_code == 0
-    (built,) = cache.glob("faq-index-*/meta.json")
+    (built,) = cache.glob("faq-tokens-*.json")
     stamp = built.stat().st_mtime_ns
     assert invoke(*args).exit_code == 0
-    assert list(cache.glob("faq-index-*/meta.json")) == [built]
-    assert built.stat().st_mtime_ns == stamp
+    assert list(cache.glob("faq-tokens-*.json")) == [built]
+    assert built.stat().st_mtime_ns == stamp  # nothing new: not written again
 
     page = faq_copy / "username-format.md"
     page.write_text(page.read_text("utf-8").replace("用户名", "登录名"), "utf-8")
     assert invoke(*args).exit_code == 0
-    assert len(list(cache.glob("faq-index-*/meta.json"))) == 2
-    assert built.stat().st_mtime_ns == stamp
+    assert list(cache.glob("faq-tokens-*.json")) == [built]
+    assert built.stat().st_mtime_ns != stamp
 
 
 def test_cli_default_cache_is_the_user_cache_dir(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke("faq", "search", "忘记密码", "--json", "--dir", str(FAQ))
     assert result.exit_code == 0
-    assert list((tmp_path / "xdg-cache" / "zzxt").glob("faq-index-*/meta.json"))
+    assert list((tmp_path / "xdg-cache" / "zzxt").glob("faq-tokens-*.json"))
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta, timezone
 
 import pytest
 
@@ -19,6 +20,7 @@ users:
 repos:
   - name: gdzz/support
     private: true
+    writers: [zzxt-bot, staff1]  # Gitea assigns issues only to users with write access
     labels:
       - {name: 地市/广州市, color: "bfdadc"}
       - {name: 地市/深圳市, color: "bfdadc"}
@@ -66,3 +68,17 @@ def test_issue_operations(pair: tuple[Sandbox, Forge]) -> None:
     assert client.list_issues("open") == []
 
     assert checker_for(client.kind).check_all(sb.requests()).problems == []
+
+
+def test_since_means_the_same_instant_whatever_its_zone(
+    pair: tuple[Sandbox, Forge],
+) -> None:
+    """PyGithub wrote a Beijing time as if it were UTC: eight hours of comments went missing."""
+    _, client = pair
+    first = client.create_comment(1, "第一条")
+    beijing = timezone(timedelta(hours=8))
+    just_before = (first.created_at - timedelta(seconds=1)).astimezone(beijing)
+    found = [c.id for c in client.list_comments(since=just_before)]
+    assert first.id in found
+    later = (first.created_at + timedelta(hours=1)).astimezone(beijing)
+    assert first.id not in [c.id for c in client.list_comments(since=later)]

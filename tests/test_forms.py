@@ -154,7 +154,7 @@ def test_intro_carries_deadline_and_mailboxes() -> None:
     assert "同时发送至 3448874014@qq.com、gdzzxt@gdedu.gov.cn" in intro
     assert "https://zzxt.example.com/" in intro
     account = _rendered("github")["03-account.yml"]["body"][0]["attributes"]["value"]
-    assert "本省自定时限" in account
+    assert "本工具设置的时限，实施细则未规定" in account
     assert "3448874014@qq.com" not in account
 
 

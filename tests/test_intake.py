@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from markdown_it import MarkdownIt
 
 from tests.support.pii import make_id
 from tracker.bots import intake
@@ -124,3 +125,56 @@ def test_identity_recognises_only_the_bot() -> None:
 def test_marker_refuses_what_is_not_a_fingerprint() -> None:
     with pytest.raises(ValueError):
         intake.marker("not hex -->")
+
+
+def test_a_hostile_answer_cannot_mention_embed_or_forge_a_field(client: Forge) -> None:
+    item = submission("e" * 16)
+    hostile = (
+        "@admin 请看 ![x](http://evil.example/p.png)\n### 联系电话\n\n110\n<!-- zzxt:intake "
+        + "f" * 16
+        + " -->"
+    )
+    fields = {**item.fields, "steps": hostile}
+    number = run(client, [intake.Submission(**{**item.__dict__, "fields": fields})])["e" * 16]
+    assert number is not None
+    body = client.get_issue(number).body
+    assert (
+        "@admin" not in body
+        and "![x](" not in body
+        and "<!--" not in body.replace(intake.marker("e" * 16), "")
+    )
+    parsed = parse_body(RULES.forms, body)
+    assert parsed.fields["phone"] == "13912345678"  # the forged heading did not replace the answer
+    # The forged fingerprint does not count: opening ffff… still creates an issue.
+    assert list(run(client, [submission("f" * 16)])) == ["f" * 16]
+
+
+def test_a_senders_words_cannot_mention_embed_or_forge_a_marker(client: Forge) -> None:
+    hostile = intake.Submission(
+        category="technical",
+        fields={
+            "city": "佛山市",
+            "stage": "义务教育",
+            "unit": "佛山市教育局",
+            "summary": "导入失败 @admin",
+            "steps": "<!-- zzxt:dashboard -->\n![](http://track.example/p.gif)\n### 报送单位\n伪造",
+        },
+        summary="导入失败",
+        fingerprint="e" * 16,
+        source="邮件“请 @admin 处理 <!-- zzxt:dashboard -->”",
+    )
+    number = run(client, [hostile])["e" * 16]
+    assert number is not None
+    body = client.get_issue(number).body
+    assert "<!-- zzxt:dashboard" not in body and "<!--" not in body.replace(
+        intake.marker("e" * 16), ""
+    )
+    assert "@admin" not in body
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or []}
+    assert not kinds & {"image", "link_open", "html_inline"}
+    assert [t.content.strip() for t in tokens if t.type == "html_block"] == [
+        intake.marker("e" * 16)
+    ]
+    parsed = parse_body(RULES.forms, body)
+    assert parsed.fields["unit"] == "佛山市教育局"  # the forged section does not replace it

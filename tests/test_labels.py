@@ -23,8 +23,9 @@ def test_json_shape(labels: list[dict[str, str]]) -> None:
     assert all(re.fullmatch(r"[0-9a-f]{6}", label["color"]) for label in labels)
     names = [label["name"] for label in labels]
     assert len(names) == len(set(names))
-    # 4 categories, 5 subcategories, 6 stages, 22 cities, 11 fixed labels.
-    assert len(labels) == 4 + 5 + 6 + 22 + 11
+    # 4 categories, 5 subcategories, 6 stages, 22 cities, 11 fixed labels; at the province level
+    # one tier label (层级/地市报送), 4 account states and the filing reminder's label.
+    assert len(labels) == 4 + 5 + 6 + 22 + 11 + 1 + 4 + 1
 
 
 @pytest.mark.parametrize(
@@ -93,6 +94,9 @@ def test_managed_prefixes() -> None:
         "状态",
         "SLA",
         "标记",
+        "层级",
+        "账号",
+        "备案",
     }
 
 

@@ -18,6 +18,7 @@ PACKAGE = ROOT / "tracker"
 LAYERS: list[tuple[str, ...]] = [
     ("tracker.errors",),
     ("tracker.validation",),
+    ("tracker.policy_source",),
     ("tracker.labels",),
     ("tracker.policy",),
     ("tracker.calendar", "tracker.calendar_notice", "tracker.pii"),

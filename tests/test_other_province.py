@@ -79,6 +79,9 @@ def other_province() -> dict[str, Any]:
         ],
     }
     data["cities"] = ["甲市", "乙市", "丙市", "厅直属"]
+    data["mail"]["city_aliases"] = {"厅直属": ["厅属"]}
+    data["mail"]["unit_rules"] = []
+    data["filing"] = {"register_file": "备案/登记.yml", "exclude": ["厅直属"]}
     data["categories"].append(
         {
             "key": "security",
@@ -114,6 +117,8 @@ def other_province() -> dict[str, Any]:
         if field["id"] == "unit":
             field["description"] = "单位全称。"
     data["accepted_units"] = ["市教育局", "高等学校"]
+    # Guangdong's mail aliases and unit rules name its cities and units.
+    data["mail"] = {}
     data["guide"] = {
         "lower_levels": "县级教育部门和学校的问题先报所在市教育局。",
         "provincial_units": "高等学校写“厅直属”",
@@ -192,8 +197,9 @@ def test_labels_and_policy_through_the_cli(invoke: Invoke, policy_path: Path) ->
     result = invoke("--policy", str(policy_path), "labels", "list", "--json")
     assert result.exit_code == 0, result.stderr
     names = [label["name"] for label in json.loads(result.stdout)]
-    # 5 categories, 6 subcategories, 6 stages, 4 cities, 11 fixed labels.
-    assert len(names) == 5 + 6 + 6 + 4 + 11
+    # 5 categories, 6 subcategories, 6 stages, 4 cities, 11 fixed labels, and the province
+    # level's extra labels: one tier label, 4 account states, the filing reminder.
+    assert len(names) == 5 + 6 + 6 + 4 + 11 + 1 + 4 + 1
     assert "类别/数据安全" in names and "子类/信息泄露" in names
     assert leaks("\n".join(names)) == []
     shown = invoke("--policy", str(policy_path), "policy", "show")

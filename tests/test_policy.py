@@ -97,7 +97,7 @@ def test_show_text_names_source_and_deadlines(invoke) -> None:
     assert result.exit_code == 0
     assert "政策来源：内置的广东省政策" in result.stdout
     assert "技术类问题：2/3" in result.stdout
-    assert "用户申请：4/5，本省自定" in result.stdout
+    assert "用户申请：4/5，本工具的设置" in result.stdout
 
 
 def test_policy_option_env_and_default(invoke, policy_text: str, write_policy) -> None:

@@ -259,15 +259,17 @@ def test_updated_at_bumps_on_every_change() -> None:
 # ---- labels and history ----------------------------------------------------------
 
 
-def test_duplicate_labels_get_each_apis_error(client: httpx.Client) -> None:
+def test_duplicate_label_names_github_refuses_gitea_makes_a_second(client: httpx.Client) -> None:
     github = client.post(REPO3 + "/labels", json={"name": "类别/应用类问题", "color": "000000"})
     assert github.status_code == 422
     assert github.json()["errors"] == [
         {"resource": "Label", "code": "already_exists", "field": "name"}
     ]
+    # Gitea's NewLabel inserts without looking for the name: a second label, 201.
     gitea = client.post(REPO1 + "/labels", json={"name": "类别/应用类问题", "color": "#000000"})
-    assert gitea.status_code == 422
-    assert "already exists" in gitea.json()["message"]
+    assert gitea.status_code == 201
+    names = [lb["name"] for lb in client.get(REPO1 + "/labels").json()]
+    assert names.count("类别/应用类问题") == 2
 
 
 def test_one_label_two_addresses_and_its_history(client: httpx.Client) -> None:

@@ -24,9 +24,8 @@ from tracker.sandbox import Sandbox
 REPO1 = "/api/v1/repos/gdzz/support"
 
 
-@pytest.fixture(scope="module")
-def checker() -> Checker:
-    return checker_for("github", "gitea")
+def forges_of(exchange: dict[str, Any]) -> str:
+    return "gitea" if exchange["path"].startswith("/api/v1") else "github"
 
 
 @pytest.fixture
@@ -54,7 +53,8 @@ def assert_conforms(checker: Checker, log: list[dict[str, Any]]) -> None:
     assert report.problems == []
 
 
-def test_a_gitea_session_conforms(sb: Sandbox, checker: Checker) -> None:
+def test_a_gitea_session_conforms(sb: Sandbox) -> None:
+    checker = checker_for("gitea")
     with httpx.Client(base_url=sb.url, headers=auth(STAFF)) as c:
         assert c.get("/api/v1/user").json()["login"] == "staff1"
         assert c.get(REPO1).json()["permissions"]["push"] is True
@@ -66,14 +66,15 @@ def test_a_gitea_session_conforms(sb: Sandbox, checker: Checker) -> None:
                 ).status_code
                 == 201
             )
+        # Gitea makes a second label of the same name rather than refusing it.
         duplicate = c.post(REPO1 + "/labels", json={"name": "地市/00", "color": "#00aabb"})
-        assert duplicate.status_code == 422
+        assert duplicate.status_code == 201
         page = c.get(REPO1 + "/labels", params={"limit": 50})
         labels = page.json()
         while "next" in page.links:
             page = c.get(page.links["next"]["url"])
             labels += page.json()
-        assert len(labels) == int(page.headers["X-Total-Count"]) == 57
+        assert len(labels) == int(page.headers["X-Total-Count"]) == 58
         ids = {lb["name"]: lb["id"] for lb in labels}
         assert (
             c.patch(
@@ -200,7 +201,8 @@ def test_a_gitea_session_conforms(sb: Sandbox, checker: Checker) -> None:
     assert_conforms(checker, log)
 
 
-def test_a_github_session_through_pygithub_conforms(sb: Sandbox, checker: Checker) -> None:
+def test_a_github_session_through_pygithub_conforms(sb: Sandbox) -> None:
+    checker = checker_for("github")
     g = github(sb.url, STAFF)
     assert g.get_user().login == "staff1"
     repo = g.get_repo("gdzz/support")
@@ -279,12 +281,14 @@ def test_a_github_session_through_pygithub_conforms(sb: Sandbox, checker: Checke
     assert report.exceptions == []
 
 
-def test_faulted_answers_conform_too(checker: Checker) -> None:
+@pytest.mark.parametrize("prefix", ["/api/v1", "/api/v3"])
+def test_faulted_answers_conform_too(prefix: str) -> None:
+    checker = checker_for("gitea" if prefix == "/api/v1" else "github")
     with (
         Sandbox(seed(), faults=0.5, fault_seed=3, record_bodies=True) as box,
         httpx.Client(base_url=box.url, headers=auth(STAFF)) as c,
     ):
-        for prefix in ("/api/v1", "/api/v3") * 10:
+        for _ in range(20):
             try:
                 c.get(prefix + "/repos/gdzz/support/labels")
             except httpx.RemoteProtocolError:
@@ -393,10 +397,8 @@ BAD = [
 
 
 @pytest.mark.parametrize(("exchange", "words"), BAD, ids=[w for _, w in BAD])
-def test_the_checker_catches_what_does_not_fit(
-    checker: Checker, exchange: dict[str, Any], words: str
-) -> None:
-    problems = checker.check(exchange)
+def test_the_checker_catches_what_does_not_fit(exchange: dict[str, Any], words: str) -> None:
+    problems = checker_for(forges_of(exchange)).check(exchange)
     assert any(words in p for p in problems), problems
 
 

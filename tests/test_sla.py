@@ -360,6 +360,7 @@ def test_reads_grow_with_pages_not_issues(
         "repos:",
         "  - name: gdzz/support",
         "    private: true",
+        "    writers: [zzxt-bot, staff0, staff1, staff2]",
         '    labels: [{name: 类别/应用类问题, color: "1d76db"}]',
         "    issues:",
     ]
@@ -383,7 +384,10 @@ def test_reads_grow_with_pages_not_issues(
         assert result.exit_code == 0, result.stderr
         reads = [r for r in sb.requests() if r["method"] == "GET"]
     pages = -(-issues // page) + -(-comments // page)
-    assert len(reads) <= pages + 2  # plus the bot's own account
+    # Plus the bot's own account and who may answer: on GitHub one permission per person
+    # answering first (staff0 everywhere); on Gitea, whose permission endpoint answers a
+    # bot only about itself, one refused question and the list of assignees.
+    assert len(reads) <= pages + 3
     assert sum(1 for r in reads if r["path"].endswith("/issues")) == -(-issues // page)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from tracker.bots.identity import BotIdentity
 from tracker.bots.rules import Rules
 from tracker.bots.sla import Responders, State, evaluate, evaluate_all, wanted_sla_label
 from tracker.forge.model import Comment, Issue, User
@@ -16,6 +17,8 @@ RULES = Rules.build(POLICY)
 AUTHOR = User("gz-bureau")
 STAFF = User("staff1")
 BOT = User("zzxt-bot", is_bot=True)
+# Who has write access in these cases: the staff who answer.
+WRITERS = Responders(BotIdentity("zzxt-bot"), writers=frozenset({"staff1", "province-staff"}))
 
 
 def t(text: str) -> datetime:
@@ -36,12 +39,14 @@ def issue(created: str, labels: tuple[str, ...] = ("类别/技术类问题",), n
     )
 
 
-def comment(when: str, user: User = STAFF, number: int = 1, cid: int = 1) -> Comment:
+def comment(
+    when: str, user: User = STAFF, number: int = 1, cid: int = 1, body: str = "已收到"
+) -> Comment:
     return Comment(
         id=cid,
         issue_number=number,
         author=user,
-        body="已收到",
+        body=body,
         created_at=t(when),
         updated_at=t(when),
     )
@@ -153,7 +158,7 @@ CASES = [
 
 @pytest.mark.parametrize(("the_issue", "comments", "now", "state"), CASES)
 def test_state(the_issue: Issue, comments: list[Comment], now: str, state: State) -> None:
-    verdict = evaluate(the_issue, comments, RULES, t(now), Responders())
+    verdict = evaluate(the_issue, comments, RULES, t(now), WRITERS)
     assert verdict.state is state
 
 
@@ -163,7 +168,7 @@ def test_deadlines_and_responder() -> None:
         [comment("2025-10-13T09:00"), comment("2025-10-14T09:00", cid=2)],
         RULES,
         t("2025-10-20T00:00"),
-        Responders(),
+        WRITERS,
     )
     assert verdict.category == "technical"
     assert verdict.warn_at == t("2025-10-10T23:59:59")
@@ -173,7 +178,7 @@ def test_deadlines_and_responder() -> None:
 
 
 def test_a_year_without_a_notice_is_provisional() -> None:
-    verdict = evaluate(issue("2026-12-31T10:00"), [], RULES, t("2027-01-05T10:00"), Responders())
+    verdict = evaluate(issue("2026-12-31T10:00"), [], RULES, t("2027-01-05T10:00"), WRITERS)
     # 2027-01-01 (元旦) is off, then the weekend: the 3rd working day is Wednesday the 6th.
     assert verdict.due == t("2027-01-06T23:59:59")
     assert verdict.provisional_years == (2027,) and verdict.missing_year is None
@@ -184,12 +189,12 @@ def test_strict_calendar_names_the_missing_year() -> None:
         update={"calendar": POLICY.calendar.model_copy(update={"strict": True})}
     )
     rules = Rules.build(strict)
-    verdict = evaluate(issue("2026-12-31T10:00"), [], rules, t("2027-01-05T10:00"), Responders())
+    verdict = evaluate(issue("2026-12-31T10:00"), [], rules, t("2027-01-05T10:00"), WRITERS)
     assert verdict.state is State.UNKNOWN and verdict.missing_year == 2027
 
 
 def test_only_listed_responders_count() -> None:
-    listed = Responders(logins=frozenset({"province-staff"}))
+    listed = Responders(BotIdentity("zzxt-bot"), named=frozenset({"province-staff"}))
     comments = [
         comment("2025-10-09T09:00"),
         comment("2025-10-13T09:00", User("province-staff"), cid=2),
@@ -200,7 +205,10 @@ def test_only_listed_responders_count() -> None:
 
 
 def test_policy_bots_do_not_count() -> None:
-    responders = Responders(bots=frozenset({"ops-robot"}))
+    responders = Responders(
+        BotIdentity("zzxt-bot", bots=frozenset({"ops-robot"})),
+        writers=frozenset({"ops-robot"}),
+    )
     comments = [comment("2025-10-09T09:00", User("ops-robot"))]
     verdict = evaluate(
         issue("2025-09-30T16:00"), comments, RULES, t("2025-10-09T10:00"), responders
@@ -214,7 +222,7 @@ def test_evaluate_all_sorts_by_due_and_matches_comments_to_issues() -> None:
         issue("2026-11-23T10:00", ("类别/应用类问题",), number=2),
     ]
     comments = [comment("2026-11-24T09:00", number=2)]
-    verdicts = evaluate_all(issues, comments, RULES, t("2026-11-26T09:00"), Responders())
+    verdicts = evaluate_all(issues, comments, RULES, t("2026-11-26T09:00"), WRITERS)
     assert [v.issue.number for v in verdicts] == [2, 1]
     assert verdicts[0].state is State.MET and verdicts[1].state is State.PENDING
 
@@ -231,7 +239,7 @@ def test_evaluate_all_sorts_by_due_and_matches_comments_to_issues() -> None:
     ids=lambda x: str(x),
 )
 def test_sla_label(state: State, label: str | None) -> None:
-    verdict = evaluate(issue("2025-09-30T16:00"), [], RULES, t("2025-10-01T00:00"), Responders())
+    verdict = evaluate(issue("2025-09-30T16:00"), [], RULES, t("2025-10-01T00:00"), WRITERS)
     assert (
         wanted_sla_label(RULES, verdict.__class__(**{**verdict.__dict__, "state": state})) == label
     )
@@ -239,9 +247,44 @@ def test_sla_label(state: State, label: str | None) -> None:
 
 def test_comments_after_now_are_not_yet_answers() -> None:
     comments = [comment("2025-10-13T09:00")]
-    at = evaluate(issue("2025-09-30T16:00"), comments, RULES, t("2025-10-12T09:00"), Responders())
+    at = evaluate(issue("2025-09-30T16:00"), comments, RULES, t("2025-10-12T09:00"), WRITERS)
     assert at.state is State.OVERDUE and at.responded_at is None
-    later = evaluate(
-        issue("2025-09-30T16:00"), comments, RULES, t("2025-10-13T10:00"), Responders()
-    )
+    later = evaluate(issue("2025-09-30T16:00"), comments, RULES, t("2025-10-13T10:00"), WRITERS)
     assert later.state is State.LATE
+
+
+def test_without_write_access_a_comment_is_no_answer() -> None:
+    outsider = User("someone-else")
+    comments = [comment("2025-10-09T09:00", outsider, body="+1 我也遇到")]
+    verdict = evaluate(issue("2025-09-30T16:00"), comments, RULES, t("2025-10-12T09:00"), WRITERS)
+    assert verdict.state is State.OVERDUE and verdict.responder is None
+
+
+@pytest.mark.parametrize(
+    ("author", "body"),
+    [
+        (User("zzxt-bot"), "已超期提醒"),  # the bot's own login, though not marked a bot
+        (User("github-actions[bot]"), "自动回复"),
+        (User("ci-robot", is_bot=True), "自动回复"),
+        (User("staff1"), "<!-- zzxt:sla-overdue -->\n提醒"),  # a bot's comment read by staff
+    ],
+    ids=["own-login", "app-bot", "bot-type", "marked"],
+)
+def test_bots_and_marked_comments_are_never_answers(author: User, body: str) -> None:
+    responders = Responders(
+        BotIdentity("zzxt-bot"),
+        writers=frozenset({"zzxt-bot", "github-actions[bot]", "ci-robot", "staff1"}),
+    )
+    comments = [comment("2025-10-09T09:00", author, body=body)]
+    verdict = evaluate(
+        issue("2025-09-30T16:00"), comments, RULES, t("2025-10-12T09:00"), responders
+    )
+    assert verdict.responder is None
+
+
+def test_named_responders_count_whatever_their_access_but_are_assigned_only_with_it() -> None:
+    named = Responders(BotIdentity("zzxt-bot"), named=frozenset({"Duty-Officer"}))
+    comments = [comment("2025-10-09T09:00", User("duty-officer"))]
+    verdict = evaluate(issue("2025-09-30T16:00"), comments, RULES, t("2025-10-12T09:00"), named)
+    assert verdict.state is State.MET and verdict.responder == "duty-officer"
+    assert not named.may_assign("duty-officer")

@@ -115,7 +115,7 @@ def test_apply_then_nothing_left_to_do(invoke: Invoke, sandbox: Sandbox, forge: 
     assert again.exit_code == 0, again.stderr
     data = json.loads(again.stdout)
     assert data["writes"] == 0
-    assert data["labels"] == {"create": [], "update": [], "delete": []}
+    assert data["labels"] == {"create": [], "update": [], "delete": [], "dedupe": []}
     assert writes(sandbox) == []
 
 

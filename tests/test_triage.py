@@ -15,10 +15,12 @@ from tests.support.forge_bodies import github_body
 from tests.support.paths import ROOT, Invoke
 from tests.support.pii import make_id
 from tests.support.sandbox import forge_args
+from tests.support.trainings import EXAMPLE_TITLE, with_example_training
 from tracker.bots.triage import MARKS
 from tracker.policy import load_policy
 from tracker.sandbox import Sandbox, parse_seed
 from tracker.templates.forms import build_forms
+from tracker.usertext import inline
 
 BOT = "t-triage-bot-41aa"
 REPORTER = "t-triage-reporter-0c9d"
@@ -126,10 +128,12 @@ def writes(sb: Sandbox) -> list[dict[str, Any]]:
 
 
 def test_complete_report_gets_labels_and_faq_links(
-    invoke: Invoke, sandbox: Sandbox, forge: str
+    invoke: Invoke, sandbox: Sandbox, forge: str, policy_text: str, write_policy
 ) -> None:
+    # "Trained" comes from the training register: an example record covers the answer.
+    trained = write_policy(with_example_training(policy_text))
     number = file_issue(sandbox, forge, github_body(FORMS["application"], COMPLETE))
-    result = triage(invoke, sandbox, forge, number, "--apply", "--json")
+    result = triage(invoke, sandbox, forge, number, "--apply", "--json", policy=trained)
     assert result.exit_code == 0, result.stderr
     plan = json.loads(result.stdout)
     assert set(plan) == {"labels_add", "labels_remove", "missing", "pii", "faq", "comments"}
@@ -148,10 +152,11 @@ def test_complete_report_gets_labels_and_faq_links(
     links = bot_comments(sandbox, number, "faq")
     assert len(links) == 1
     assert "https://zzxt.example.com/faq/pwd-forgot-reset.html" in links[0]
+    assert f"《{EXAMPLE_TITLE}》（示例记录）" in links[0]  # the training that covered it
     assert issue(sandbox, number)["state"] == "open"  # never closed automatically
 
     sandbox.log.clear()
-    again = triage(invoke, sandbox, forge, number, "--apply")
+    again = triage(invoke, sandbox, forge, number, "--apply", policy=trained)
     assert again.exit_code == 0, again.stderr
     assert writes(sandbox) == []  # a rerun changes nothing
 
@@ -194,7 +199,8 @@ def test_id_number_is_flagged_and_never_echoed(
     assert "标记/含敏感信息" in issue(sandbox, number)["labels"]
     assert number_text in issue(sandbox, number)["body"]  # the reporter edits it, not the bot
     [warning] = bot_comments(sandbox, number, "pii")
-    assert number_text not in warning and plan["pii"][0]["masked"] in warning
+    # Shown as text: the asterisks are escaped so they are not read as emphasis.
+    assert number_text not in warning and inline(plan["pii"][0]["masked"]) in warning
     assert number_text not in result.stdout + result.stderr
     # The reporter's own contact mobile in the phone field is not personal data of a student.
     assert all(p["kind"] != "mobile" for p in plan["pii"])

@@ -99,6 +99,9 @@ class WorkCalendar:
         self._warn = warn
         self._library_years = _LIBRARY_YEARS if use_library else frozenset()
         self._provisional_years: set[int] = set()
+        # Each day answered once: a report or an SLA run asks about the same days thousands
+        # of times, and every chinesecalendar lookup scans its whole table.
+        self._answers: dict[date, DayInfo | None] = {}
 
     @property
     def provisional_years(self) -> tuple[int, ...]:
@@ -124,6 +127,12 @@ class WorkCalendar:
 
     def _answer(self, day: date) -> DayInfo | None:
         """Answer for `day`, or None when the year is a gap (strict, or no statutory data)."""
+        if day in self._answers:
+            return self._answers[day]
+        answer = self._answers[day] = self._look_up(day)
+        return answer
+
+    def _look_up(self, day: date) -> DayInfo | None:
         override = self.settings.years.get(day.year)
         if override is not None:
             if day in override.holidays:

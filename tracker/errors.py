@@ -4,7 +4,9 @@
     ├── InputError           exit 2  bad input: an option, a date, a file to read
     │   └── PolicyError      exit 2  the policy file cannot be read or is invalid
     ├── CalendarGapError     exit 3  the working-day calendar has no data for a year
+    ├── MailServerError      exit 10 the IMAP or SMTP server refused us or is unreachable
     └── ForgeError           exit 8  the tracker (Gitea/GitHub) failed or is unreachable
+        ├── WriteUnconfirmed exit 8  a create request's answer was lost: it may have happened
         ├── AuthError        exit 4  no token, or the token was refused (401)
         ├── PermissionDenied exit 5  the token may not do this (403)
         ├── NotFound         exit 6  the repository (or the object) does not exist (404)
@@ -64,10 +66,24 @@ class CalendarGapError(ZzxtError):
         self.years = years
 
 
+class MailServerError(ZzxtError):
+    """The mail server (IMAP or SMTP) refused the login or a command, or could not be reached."""
+
+    exit_code = 10
+
+
 class ForgeError(ZzxtError):
     """The tracker answered with an error we cannot handle, or could not be reached."""
 
     exit_code = 8
+
+
+class WriteUnconfirmed(ForgeError):
+    """A request that creates something got no answer (connection lost, 5xx): it may exist.
+
+    Never retried blindly: the bots' Writer looks for what it meant to create
+    (by its marker or name) and sends the request again only if it is not there.
+    """
 
 
 class AuthError(ForgeError):

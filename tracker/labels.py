@@ -1,9 +1,12 @@
 """Every label name the system uses: the policy's `labels:` section and what it implies.
 
-Labels come in two kinds. Group labels are generated, one per category,
+Labels come in three kinds. Group labels are generated, one per category,
 subcategory, school stage and city, named `<prefix>/<name>` (`地市/广州市`).
 Fixed labels are listed in the policy; the code refers to them by key, and the
-keys it needs form the `FixedKey` type, so a misspelt key fails mypy.
+keys it needs form the `FixedKey` type, so a misspelt key fails mypy. Extra
+labels come from the policy's optional sections (the tiers of province and
+city, account states, the yearly filing), each with defaults, so a policy
+without those sections still has every label the code asks for.
 
 `LabelBook` answers every question about names (which label marks a category,
 which category an issue's labels mean, which labels are ours to prune); the
@@ -35,6 +38,9 @@ FixedKey = Literal[
 ]
 # Fixed labels the code refers to by key: every policy must define them.
 FIXED_LABEL_KEYS: tuple[FixedKey, ...] = get_args(FixedKey)
+# Labels of the tiers (province and city trackers): the `tiers.labels` section of a policy.
+TierKey = Literal["escalated", "upstream_answered", "upstream_closed", "from_city"]
+TIER_LABEL_KEYS: tuple[TierKey, ...] = get_args(TierKey)
 GroupName = Literal["category", "subcategory", "stage", "city"]
 # Both forges cap label names at 50 characters.
 MAX_LABEL_LENGTH = 50
@@ -112,6 +118,8 @@ class LabelBook:
     categories: tuple[CategoryLabels, ...]
     stages: tuple[str, ...]
     cities: tuple[str, ...]
+    # Labels of the optional sections this policy's level uses (tiers, account states, filing).
+    extra: tuple[FixedLabel, ...] = ()
 
     def group(self, group: GroupName, name: str) -> str:
         """Return the label of one member of a group, e.g. `地市/广州市`."""
@@ -139,14 +147,22 @@ class LabelBook:
         return self.fixed_by_key(key)
 
     def fixed_by_key(self, key: str) -> str:
-        """Return the name of any fixed label, including those only the policy names."""
-        for label in self.section.fixed:
+        """Return the name of any fixed or extra label, including those only the policy names."""
+        for label in (*self.section.fixed, *self.extra):
             if label.key == key:
                 return label.name
         raise KeyError(key)
 
+    def tier(self, key: TierKey) -> str:
+        """Return the name of a tier label (`escalated`, `from_city`, ...) this level uses."""
+        return self.fixed_by_key(key)
+
+    def has(self, key: str) -> bool:
+        """Whether a fixed or extra label with this key exists at this policy's level."""
+        return any(label.key == key for label in (*self.section.fixed, *self.extra))
+
     def specs(self) -> list[LabelSpec]:
-        """Return all labels in a stable order: categories, subcategories, stages, cities, fixed."""
+        """Return all labels in a stable order: categories, subcategories, stages, cities, fixed, extra."""
         groups = self.section.groups
         specs = [
             LabelSpec(
@@ -164,6 +180,7 @@ class LabelBook:
         specs += [LabelSpec(self.stage(s), groups.stage.color, f"学段：{s}") for s in self.stages]
         specs += [LabelSpec(self.city(c), groups.city.color, f"地市：{c}") for c in self.cities]
         specs += [LabelSpec(f.name, f.color, f.description) for f in self.section.fixed]
+        specs += [LabelSpec(f.name, f.color, f.description) for f in self.extra]
         return specs
 
     def names(self) -> list[str]:
@@ -173,7 +190,8 @@ class LabelBook:
         """Return the name prefixes that mark a label as ours (for pruning)."""
         groups = self.section.groups
         ours = {g.prefix for g in (groups.category, groups.subcategory, groups.stage, groups.city)}
-        return ours | {f.name.split("/", 1)[0] for f in self.section.fixed if "/" in f.name}
+        named = (*self.section.fixed, *self.extra)
+        return ours | {f.name.split("/", 1)[0] for f in named if "/" in f.name}
 
     def is_ours(self, name: str) -> bool:
         """Whether a label on the tracker falls under one of our prefixes."""

@@ -9,18 +9,31 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from tracker.errors import PolicyError
-from tracker.labels import CategoryLabels, LabelBook, Labels
-from tracker.validation import LocatedError, Strict, validate_yaml
+from tracker.labels import TIER_LABEL_KEYS, CategoryLabels, FixedLabel, LabelBook, Labels, TierKey
+from tracker.policy_source import (
+    BUILTIN,
+    Layer,
+    Merged,
+    Overlay,
+    fetch,
+    origin_of,
+    read_layer,
+    read_path,
+    resolve,
+    single,
+)
+from tracker.validation import LocatedError, Strict, validate_data, validate_yaml
 
 DEFAULT_POLICY = "guangdong.yml"
 
@@ -236,13 +249,62 @@ class CalendarSettings(Strict):
         return ZoneInfo(self.timezone)
 
 
+class TrackerLink(Strict):
+    """The tracker the site's report buttons open: its kind, web address and repository.
+
+    `forge` is a `tracker.forge.kinds` name; the knowledge base checks it when it builds
+    the links (this module sits below the forge layer and does not know the names).
+    """
+
+    forge: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]  # the address people open
+    repo: Annotated[str, Field(pattern=r"^[^/\s]+/[^/\s]+$")]
+
+
 class Site(Strict):
     url: Annotated[str, Field(pattern=r"^https?://\S+/$")]
     guide_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]*$")] = "guide/"
+    # Where "仍未解决？" sends people; without it the site offers e-mail only.
+    tracker: TrackerLink | None = None
 
     @property
     def guide_url(self) -> str:
         return self.url + self.guide_path
+
+
+# The training register (第十七条 in Guangdong): a FAQ entry is "trained" (第十二条)
+# only when a training recorded here covered it.
+
+EntryId = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+ORGANISER_LEVELS = {"province": "省级", "city": "市级"}
+
+
+class TrainingMaterial(Strict):
+    title: Text
+    url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = ""
+
+
+class Training(Strict):
+    """One training held for users: when, by whom, for whom, and what it required them to master."""
+
+    date: date
+    organiser: Literal["province", "city"]
+    organiser_name: Text  # e.g. the provincial office or a city's education bureau
+    audience: Text
+    title: Text
+    entries: list[EntryId] = Field(min_length=1)  # FAQ entries the training covered
+    materials: list[TrainingMaterial] = []
+    # A made-up record for demonstrations, shown as such wherever it appears.
+    example: bool = False
+
+    @model_validator(mode="after")
+    def _entries_once(self) -> Training:
+        _no_duplicates(self.entries, "常见问题 id", ("entries",))
+        return self
+
+    @property
+    def organiser_level(self) -> str:
+        return ORGANISER_LEVELS[self.organiser]
 
 
 OptionSource = Literal["cities", "stages", "accepted_units", "subcategories"]
@@ -414,6 +476,15 @@ class Policy(Strict):
     guide: Guide = Guide()
     mail: Mail = Mail()
     attachments: Attachments | None = None
+    # Province and city trackers (第三、七至十、十五、十六条); see the models near the end.
+    level: Level = "province"
+    extends: str = ""  # the policy this one lays its values over (see tracker.policy_source)
+    upstream: Upstream | None = None
+    tiers: Tiers = Field(default_factory=lambda: Tiers())
+    accounts: Accounts | None = None
+    filing: FilingSettings = Field(default_factory=lambda: FilingSettings())
+    trainings: list[Training] = []
+    deploy: Deploy = Field(default_factory=lambda: Deploy())  # Deploy is defined below
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:
@@ -438,7 +509,7 @@ class Policy(Strict):
                 ("forms", "categories"),
                 "须与 categories 一一对应，应为：" + ", ".join(keys),
             )
-        fixed = [f.key for f in self.labels.fixed]
+        fixed = [f.key for f in self.labels.fixed] + [f.key for f in self.extra_labels()]
         for i, key in enumerate(self.sla.exempt_labels):
             if key not in fixed:
                 raise LocatedError(("sla", "exempt_labels", i), f"没有 key 为 {key} 的固定标签")
@@ -526,6 +597,11 @@ class Policy(Strict):
             check_attachments(self, self.attachments)
         return self
 
+    @model_validator(mode="after")
+    def _tiers_refer_to_policy(self) -> Policy:
+        check_tiers(self)
+        return self
+
     # Lookups used across the package.
 
     def category(self, key: str) -> Category:
@@ -550,7 +626,23 @@ class Policy(Strict):
             ),
             stages=tuple(s.name for s in self.stages),
             cities=tuple(self.cities),
+            extra=tuple(self.extra_labels()),
         )
+
+    def extra_labels(self) -> list[FixedLabel]:
+        """Return the labels of the optional sections this policy's level uses."""
+        tiers = {label.key: label for label in self.tiers.labels}
+        wanted: tuple[TierKey, ...] = (
+            ("escalated", "upstream_answered", "upstream_closed")
+            if self.level == "city"
+            else ("from_city",)
+        )
+        out = [tiers[key] for key in wanted if key in tiers]
+        if self.accounts is not None:
+            out += [state.label() for state in self.accounts.states]
+        if self.level == "province" and self.filing.label is not None:
+            out.append(self.filing.label)
+        return out
 
     def mailboxes_for(self, key: str) -> list[str]:
         """Return the mailboxes a report of this category goes to, all at once."""
@@ -616,22 +708,22 @@ def default_policy_text() -> str:
 
 
 def load_policy(path: Path | None = None) -> Policy:
-    """Load and validate a policy file, or the built-in one when `path` is None."""
+    """Load and validate a policy file, or the built-in one when `path` is None.
+
+    A file that `extends` another is laid over it (see `load_layers`).
+    """
     if path is None:
         return parse_policy(default_policy_text(), f"<内置>/{DEFAULT_POLICY}")
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise PolicyError(f"找不到政策文件 {path}，请检查路径或 ZZXT_POLICY 环境变量。") from None
-    except UnicodeDecodeError:
-        raise PolicyError(f"政策文件 {path} 不是 UTF-8 编码，请另存为 UTF-8 后重试。") from None
-    except OSError as exc:
-        raise PolicyError(f"无法读取政策文件 {path}：{exc.strerror}") from None
-    return parse_policy(text, str(path))
+    return load_layers(path).policy
 
 
 def parse_policy(text: str, source: str) -> Policy:
-    """Validate policy YAML; errors name the file, line and field in Chinese."""
+    """Validate one self-contained policy's YAML; errors name the file, line and field in Chinese."""
+    if re.search(r"(?m)^extends[ \t]*:[ \t]*\S", text):
+        raise PolicyError(
+            f"政策文件 {source} 用 extends 继承上级政策，这里需要一份完整的政策文件。"
+            "放假安排等由上级维护的内容请写入上级政策文件。"
+        )
     return validate_yaml(
         Policy,
         text,
@@ -840,6 +932,435 @@ def check_attachments(policy: Policy, attachments: Attachments) -> None:
 
 def _form_field_ids(policy: Policy, key: str) -> list[str]:
     return [f.id for f in (*policy.forms.common, *policy.forms.categories[key].fields)]
+
+
+# Province and city trackers (第三、七至十、十五、十六条): optional sections with defaults.
+#
+#   level, extends, upstream   which level this tracker serves; a city's province tracker
+#   tiers                      labels of escalation and mirroring, whether mirroring closes
+#   accounts                   the states of account requests (第十五、十六条), shown by labels
+#   filing                     the yearly 附件1 (第七条): the register, who files, who is reminded
+
+Level = Literal["province", "city"]
+LEVEL_NAMES: dict[Level, str] = {"province": "省级", "city": "市级"}
+MAX_EXTENDS = 5  # a chain of `extends` longer than this is a mistake (or a loop)
+_LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
+
+DEFAULT_TIER_LABELS: tuple[FixedLabel, ...] = (
+    FixedLabel(
+        key="escalated",
+        name="层级/已报省",
+        color="0052cc",
+        description="本级无法解决，已报省级问题台账；机器人同步上级的答复",
+    ),
+    FixedLabel(
+        key="upstream_answered",
+        name="层级/省已答复",
+        color="0e8a16",
+        description="省级已在上级问题中答复，答复已同步到本问题",
+    ),
+    FixedLabel(
+        key="upstream_closed",
+        name="层级/省已办结",
+        color="5319e7",
+        description="省级已办结上级问题",
+    ),
+    FixedLabel(
+        key="from_city",
+        name="层级/地市报送",
+        color="c5def5",
+        description="由地市问题台账报送（逐级汇总），答复会同步回地市",
+    ),
+)
+
+
+class Reporting(Strict):
+    """The city bureau as the province's forms name a reporting unit (报送单位 of an escalation)."""
+
+    city: Text  # the city's name in the province's `cities`
+    unit: Text  # e.g. 佛山市教育局
+    unit_type: Text  # one of the province's `accepted_units`
+    reporter: Text  # the contact person or office
+    role: Text
+    phone: str = ""  # default: this policy's service phone
+
+
+class Upstream(Strict):
+    """The province's tracker a city escalates to; its token comes from ZZXT_UPSTREAM_TOKEN."""
+
+    forge: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+\S*$")]
+    repo: Annotated[str, Field(pattern=r"^[^/\s]+/[^/\s]+$")]
+    # The upstream token's own login, when the token cannot read it (GET /user).
+    bot_login: str = ""
+    reporting: Reporting
+
+
+class Tiers(Strict):
+    """Labels of escalation and mirroring, and what mirroring does when the province closes."""
+
+    labels: list[FixedLabel] = list(DEFAULT_TIER_LABELS)
+    close_on_upstream_close: bool = True
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _defaults_for_the_rest(cls, value: Any) -> Any:
+        """A policy lists only the labels it renames; the others keep their defaults."""
+        if not isinstance(value, list):
+            return value
+        given = {item.get("key"): item for item in value if isinstance(item, dict)}
+        for i, item in enumerate(value):
+            key = item.get("key") if isinstance(item, dict) else None
+            if key not in TIER_LABEL_KEYS:
+                raise LocatedError(
+                    (i, "key"), f"未知的层级标签 key {key}；可用：{', '.join(TIER_LABEL_KEYS)}"
+                )
+        out: list[Any] = []
+        for default in DEFAULT_TIER_LABELS:
+            item = given.get(default.key)
+            out.append({**default.model_dump(), **item} if item is not None else default)
+        return out
+
+
+class AccountState(Strict):
+    """One state of an account request, shown by a label."""
+
+    key: Key  # also the label's key (e.g. for `sla.exempt_labels`)
+    name: Text  # the label, e.g. 账号/已报省
+    color: Color
+    description: str = ""
+
+    def label(self) -> FixedLabel:
+        return FixedLabel(
+            key=self.key, name=self.name, color=self.color, description=self.description
+        )
+
+
+class Accounts(Strict):
+    """Account requests through the levels (第十五、十六条): states in order, the last approved."""
+
+    category: Key  # the category whose issues are account requests
+    states: list[AccountState] = Field(min_length=2)
+
+    @property
+    def approved(self) -> AccountState:
+        return self.states[-1]
+
+    def index(self, key: str) -> int:
+        for i, state in enumerate(self.states):
+            if state.key == key:
+                return i
+        raise KeyError(key)
+
+
+class FilingSettings(Strict):
+    """The yearly 附件1 (第七条): where the register is, who files, whom a reminder goes to."""
+
+    # The register (YAML, see tracker.attachments.register) in the tracker repository.
+    register_file: Annotated[str, Field(pattern=r"^[^/\s][^\s]*\.ya?ml$")] | Literal[""] = ""
+    exclude: list[Text] = []  # cities that file no 附件1 (e.g. 省直属)
+    # Per city: logins or `org/team`s a reminder is assigned to (teams: their members).
+    assignees: dict[Text, list[Text]] = {}
+    label: FixedLabel | None = FixedLabel(
+        key="filing",
+        name="备案/待报送",
+        color="fef2c0",
+        description="本年度的技术支持服务备案表（附件1）尚未报送",
+    )
+
+
+def check_tiers(policy: Policy) -> None:
+    """Check the tier sections against the rest of the policy."""
+    if policy.level == "city" and policy.upstream is None:
+        raise LocatedError(
+            ("upstream",),
+            "level: city 的政策须写明上级问题台账 upstream（forge、url、repo、reporting）",
+        )
+    if policy.level == "province" and policy.upstream is not None:
+        raise LocatedError(
+            ("upstream",), "只有 level: city 的政策才有上级问题台账；省级请删除 upstream"
+        )
+    if policy.upstream is not None:
+        city = policy.upstream.reporting.city
+        if city not in policy.cities:
+            raise LocatedError(
+                ("upstream", "reporting", "city"),
+                f"{city} 不在 cities 中；应为上级政策中的地市名称，如 {policy.cities[0]}",
+            )
+    fixed = {label.key for label in policy.labels.fixed}
+    extra: list[tuple[tuple[str | int, ...], str]] = [
+        (("tiers", "labels", i, "key"), label.key) for i, label in enumerate(policy.tiers.labels)
+    ]
+    if policy.accounts is not None:
+        keys = [c.key for c in policy.categories]
+        if policy.accounts.category not in keys:
+            raise LocatedError(
+                ("accounts", "category"),
+                f"没有 key 为 {policy.accounts.category} 的类别；可用：{', '.join(keys)}",
+            )
+        extra += [
+            (("accounts", "states", i, "key"), state.key)
+            for i, state in enumerate(policy.accounts.states)
+        ]
+    if policy.filing.label is not None:
+        extra.append((("filing", "label", "key"), policy.filing.label.key))
+    seen: set[str] = set(fixed)
+    for where, key in extra:
+        if key in seen:
+            raise LocatedError(where, f"标签 key {key} 与其他标签重复")
+        seen.add(key)
+    for i, city in enumerate(policy.filing.exclude):
+        if city not in policy.cities:
+            raise LocatedError(("filing", "exclude", i), f"{city} 不在 cities 中")
+    for city, logins in policy.filing.assignees.items():
+        if city not in policy.cities:
+            raise LocatedError(("filing", "assignees", city), f"{city} 不在 cities 中")
+        for j, login in enumerate(logins):
+            if not _LOGIN.fullmatch(login):
+                raise LocatedError(
+                    ("filing", "assignees", city, j),
+                    f"{login!r} 不是账号或团队；账号如 fs-zizhu，团队写作 组织/团队，如 gdzz/foshan",
+                )
+
+
+# Layered policies: a city's file laid over the province's (`extends`).
+
+# What a lower level may not change, and why (checked while laying a file over another).
+_FROZEN: dict[tuple[str, ...], str] = {
+    ("cities",): "地市名单由上级政策规定，不能修改",
+    (
+        "attachments",
+    ): "报送附件（附件1-4）的格式由上级政策规定，报给上级的表格须与上级一致，不能修改",
+    (
+        "document",
+        "number",
+    ): "所依据的文件由上级政策规定，不能修改；本级名称请写在 document.receiver",
+    ("document", "title"): "所依据的文件由上级政策规定，不能修改",
+    ("document", "authority"): "所依据的文件由上级政策规定，不能修改",
+    ("schema_version",): "须与上级政策相同",
+}
+_NO_NEW_ITEMS: dict[tuple[str, ...], str] = {
+    (
+        "categories",
+    ): "不能新增问题类别：问题报上级时须能对应上级的类别；可以修改已有类别的名称、说明和时限",
+    ("stages",): "不能新增学段：附件按上级的学段汇总",
+    ("categories", "*", "subcategories"): "不能新增子类：问题报上级时须能对应上级的子类",
+}
+
+
+@dataclass(frozen=True)
+class PolicyLayers:
+    """A policy with the files it was laid over, and where each value came from."""
+
+    policy: Policy
+    files: tuple[str, ...]  # this file first, then the ones it extends, in order
+    origins: dict[tuple[str, ...], tuple[str, int]]
+    # The nearest policy it extends at level province: what escalations are written for.
+    upstream: Policy | None = None
+
+    def origin(self, path: tuple[str, ...]) -> tuple[str, int] | None:
+        return origin_of(self.origins, path)
+
+
+def load_layers(path: Path | None, fetcher: Callable[[str], str] = fetch) -> PolicyLayers:
+    """Load a policy and every policy it `extends`, lay them over each other and validate."""
+    if path is None:
+        source = f"<内置>/{DEFAULT_POLICY}"
+        return layers_from(read_layer(default_policy_text(), source, BUILTIN), fetcher)
+    return layers_from(read_path(path), fetcher)
+
+
+def load_text_layers(
+    text: str, source: str, base: str, fetcher: Callable[[str], str] = fetch
+) -> PolicyLayers:
+    """As `load_layers`, for policy text read elsewhere; `base` resolves a relative `extends`."""
+    return layers_from(read_layer(text, source, base), fetcher)
+
+
+def layers_from(first: Layer, fetcher: Callable[[str], str] = fetch) -> PolicyLayers:
+    """Follow `extends` from one layer, lay the chain over each other and validate."""
+    chain = [first]
+    while chain[-1].extends:
+        if len(chain) > MAX_EXTENDS:
+            raise PolicyError(
+                f"政策文件 {chain[0].source} 的 extends 超过 {MAX_EXTENDS} 层："
+                + " → ".join(layer.source for layer in chain)
+            )
+        parent = resolve(chain[-1].extends, chain[-1], fetcher)
+        if parent.source in {layer.source for layer in chain}:
+            raise PolicyError(
+                "政策文件的 extends 形成了循环："
+                + " → ".join([*(layer.source for layer in chain), parent.source])
+            )
+        chain.append(parent)
+    merged = single(chain[-1])
+    policy = _validate(merged, [chain[-1].source])
+    upstream = None
+    for depth in range(len(chain) - 2, -1, -1):
+        parent, child = chain[depth + 1], chain[depth]
+        if policy.level == "province":
+            upstream = policy
+        merged = Overlay(child, _refusals(parent, child)).apply(merged)
+        policy = _validate(merged, [layer.source for layer in chain[depth:]])
+    layers = PolicyLayers(policy, tuple(layer.source for layer in chain), merged.origins, upstream)
+    _check_upstream(layers)
+    return layers
+
+
+def _validate(merged: Merged, order: list[str]) -> Policy:
+    return validate_data(
+        Policy,
+        merged.data,
+        _blame(merged.origins, order),
+        kind="政策文件",
+        hint="请修改后运行 zzxt policy check 重新校验。",
+        error=PolicyError,
+    )
+
+
+def _blame(
+    origins: dict[tuple[str, ...], tuple[str, int]], order: list[str]
+) -> dict[tuple[str, ...], tuple[str, int]]:
+    """Point each value at the latest file that changed anything inside it (`order`: latest first).
+
+    A city that changes one deadline's `warn` makes the whole deadline its own for an
+    error about that deadline: the message should name the city's file, not the province's.
+    """
+    rank = {source: i for i, source in enumerate(order)}
+    blamed = dict(origins)
+    for path, (source, line) in sorted(origins.items(), key=lambda item: item[1][1]):
+        for n in range(len(path)):
+            current = blamed.get(path[:n])
+            if current is not None and rank.get(source, len(order)) < rank.get(
+                current[0], len(order)
+            ):
+                blamed[path[:n]] = (source, line)
+    return blamed
+
+
+def _refusals(
+    parent: Layer, child: Layer
+) -> Callable[[tuple[str, ...], tuple[str, ...], bool], None]:
+    def check(path: tuple[str, ...], child_path: tuple[str, ...], is_new: bool) -> None:
+        reason = next(
+            (why for frozen, why in _FROZEN.items() if path[: len(frozen)] == frozen), None
+        )
+        if reason is None and is_new:
+            container = tuple("*" if part.isdigit() else part for part in path[:-1])
+            reason = _NO_NEW_ITEMS.get(container) if path[-1].isdigit() else None
+        if reason is not None:
+            raise PolicyError(
+                f"政策文件 {child.source} 第 {child.line(child_path)} 行，字段 {'.'.join(child_path)}："
+                f"{reason}（上级政策 {parent.source}）。"
+            )
+
+    return check
+
+
+def _check_upstream(layers: PolicyLayers) -> None:
+    """A city's reporting unit must be one the province accepts."""
+    policy, upstream = layers.policy, layers.upstream
+    if policy.upstream is None or upstream is None:
+        return
+    reporting = policy.upstream.reporting
+    for field_name, value, allowed in (
+        ("unit_type", reporting.unit_type, upstream.accepted_units),
+        ("city", reporting.city, upstream.cities),
+    ):
+        if value not in allowed:
+            path = ("upstream", "reporting", field_name)
+            source, line = layers.origin(path) or (layers.files[0], 1)
+            raise PolicyError(
+                f"政策文件 {source} 第 {line} 行，字段 {'.'.join(path)}：{value} 不是上级政策受理的"
+                f"{'单位类型' if field_name == 'unit_type' else '地市'}；可用：{'、'.join(allowed)}。"
+            )
+
+
+# How a tracker repository's workflows install and run zzxt (zzxt init, zzxt sync): `deploy`.
+
+# What a URL may hold here: no quotes, spaces, `$`, braces or `;`, so nothing in it can reach
+# a shell or a workflow expression as code (it reaches pip through an environment variable).
+_URL_CHARS = r"[A-Za-z0-9._~:/?#\[\]@&+,=%-]"
+_PINNED = re.compile(r"zzxt==[0-9]+(\.[0-9]+)*([ab]|rc|\.post|\.dev)?[0-9]*")
+_WHEEL = re.compile(
+    rf"(https?|file)://{_URL_CHARS}+/zzxt-[A-Za-z0-9._+-]+\.whl(#sha256=[0-9a-f]{{64}})?"
+)
+_GIT = re.compile(rf"git\+(https?|ssh)://{_URL_CHARS}+")
+_INDEX = re.compile(rf"https?://{_URL_CHARS}+")
+_RUNNER_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+
+
+class Deploy(Strict):
+    """Which zzxt the tracker's workflows install, from where, on which runner.
+
+    `zzxt` is one of: `zzxt==0.2.0` (from the package index), a wheel's URL
+    (`https://…/zzxt-0.2.0-py3-none-any.whl`, optionally `#sha256=…`), or a git URL
+    pinned to a tag or commit (`git+https://…/zzxt.git@v0.2.0`). Empty: the version of
+    the zzxt that writes the workflows, from the package index.
+    """
+
+    zzxt: str = ""
+    index_url: str = ""  # a package index, e.g. an intranet mirror; empty: pip's own default
+    python: str = "3.11"  # what GitHub's setup-python installs; Gitea uses the runner's python3
+    runs_on: str = "ubuntu-latest"  # the runner label every job asks for
+    pages: bool = False  # publish the knowledge base with GitHub Pages (GitHub only)
+
+    @field_validator("zzxt")
+    @classmethod
+    def _pinned_source(cls, value: str) -> str:
+        if not value or _PINNED.fullmatch(value) or _WHEEL.fullmatch(value):
+            return value
+        if _GIT.fullmatch(value):
+            path = value.split("://", 1)[1]
+            tail = path.rsplit("/", 1)[-1]
+            if "@" not in tail or not tail.rsplit("@", 1)[1]:
+                raise ValueError(
+                    f"git 地址 {value} 没有固定版本：请在末尾加 @标签 或 @提交，"
+                    "例如 git+https://gitea.example.cn/gdzz/zzxt.git@v0.2.0"
+                )
+            return value
+        if value.startswith("zzxt") and not re.search(r"\s", value):
+            raise ValueError(f"{value} 没有固定版本：请写成 zzxt==0.2.0 这样的确切版本")
+        raise ValueError(
+            f"无法识别 {value}：应为 zzxt==版本号、以 .whl 结尾的 wheel 文件地址"
+            "（文件名以 zzxt- 开头），或 git+https://….git@标签"
+        )
+
+    @field_validator("index_url")
+    @classmethod
+    def _index(cls, value: str) -> str:
+        if value and not _INDEX.fullmatch(value):
+            raise ValueError(
+                f"软件源地址 {value} 无效：应以 http:// 或 https:// 开头，例如 "
+                "https://mirrors.example.cn/pypi/simple"
+            )
+        return value
+
+    @field_validator("python", mode="before")
+    @classmethod
+    def _python_quoted(cls, value: object) -> object:
+        if isinstance(value, int | float):
+            raise ValueError(
+                'Python 版本须加引号，例如 "3.12"：不加引号时 YAML 把 3.10 读成数字 3.1'
+            )
+        return value
+
+    @field_validator("python")
+    @classmethod
+    def _python(cls, value: str) -> str:
+        match = re.fullmatch(r"3\.([0-9]{1,2})", value)
+        if match is None or int(match.group(1)) < 11:
+            raise ValueError(f'Python 版本 {value} 不可用：须为 3.11 及以上，例如 "3.12"（加引号）')
+        return value
+
+    @field_validator("runs_on")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        if not _RUNNER_LABEL.fullmatch(value):
+            raise ValueError(
+                f"运行器标签 {value!r} 无效：只能含字母、数字和 _ . : -，例如 ubuntu-latest"
+            )
+        return value
 
 
 Policy.model_rebuild()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIM = Path("assets/vendor/iframe-worker/shim.js")
+INDEX = Path("search/zzxt-index.js")
+# The site's own style and script, which every build of the site needs.
 
 
 def mkdocs_build(
@@ -42,9 +44,6 @@ def small_site(tmp: Path, faq: dict[str, str]) -> Path:
     """Write a site that inherits the project's config but has only the given FAQ pages."""
     docs = tmp / "docs"
     (docs / "faq").mkdir(parents=True)
-    (docs / "stylesheets").mkdir()
-    css = ROOT / "docs" / "stylesheets" / "zzxt.css"
-    (docs / "stylesheets" / "zzxt.css").write_text(css.read_text("utf-8"), encoding="utf-8")
     for name, text in faq.items():
         (docs / "faq" / name).write_text(text, encoding="utf-8")
     config = tmp / "mkdocs.yml"

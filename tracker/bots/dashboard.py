@@ -1,4 +1,10 @@
-"""The progress list the rules ask for (问题处理进度清单): rows per issue, as text and Markdown."""
+"""The progress list the rules ask for (问题处理进度清单): rows per issue, as text and Markdown.
+
+Rows carry user text (titles, units, stages) already made `plain`: masked and
+on one line, safe for the terminal and JSON. The dashboard's Markdown passes
+every cell through `inline` as well, so a reporter's text never becomes a
+column, a heading, a link, an image, HTML or a mention.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,11 @@ from tracker.bots.rules import Rules
 from tracker.bots.sla import STATE_NAMES, State, Verdict
 from tracker.policy import cite
 from tracker.templates.form_parse import parse_body
+from tracker.usertext import inline, plain
 
 DASHBOARD_MARK = "<!-- zzxt:dashboard -->"
+# On an extra progress list the bot closes (two runs at once each opened one).
+DUPLICATE_MARK = "<!-- zzxt:dashboard-duplicate -->"
 # GitHub refuses issue bodies over 65,536 characters; stay well below.
 MAX_BODY = 60_000
 # Order of the groups on the dashboard: most urgent first.
@@ -51,13 +60,13 @@ def rows(rules: Rules, verdicts: list[Verdict]) -> list[Row]:
         out.append(
             Row(
                 number=issue.number,
-                title=issue.title,
-                unit=str(fields.get("unit") or ""),
-                stage=stage,
+                title=plain(issue.title),
+                unit=plain(str(fields.get("unit") or "")),
+                stage=plain(stage),
                 category=category,
                 state=verdict.state,
                 due=verdict.due,
-                owner=owner,
+                owner=plain(owner),
                 provisional_years=verdict.provisional_years,
             )
         )
@@ -119,10 +128,10 @@ def dashboard_body(rules: Rules, table: list[Row], max_chars: int = MAX_BODY) ->
         size += sum(len(line) + 1 for line in head)
         lines += head
         for r in group:
-            title = r.title.replace("|", "\\|")
             row = (
-                f"| #{r.number} | {title} | {r.unit or '—'} | {r.stage or '—'} | {r.category} "
-                f"| {due_text(r.due, bool(r.provisional_years))} | {r.owner or '未指派'} |"
+                f"| #{r.number} | {inline(r.title) or '—'} | {inline(r.unit) or '—'} "
+                f"| {inline(r.stage) or '—'} | {inline(r.category)} "
+                f"| {due_text(r.due, bool(r.provisional_years))} | {inline(r.owner) or '未指派'} |"
             )
             if left_out or size + len(row) + 1 > max_chars - 200:
                 left_out += 1
@@ -132,3 +141,12 @@ def dashboard_body(rules: Rules, table: list[Row], max_chars: int = MAX_BODY) ->
     if left_out:
         lines += ["", f"……另有 {left_out} 个问题因篇幅未列出，完整清单请运行 `zzxt sla check`。"]
     return "\n".join(lines) + "\n"
+
+
+def duplicate_body(title: str, real: int) -> str:
+    """The body of an extra progress list, closed in favour of issue `real`."""
+    return (
+        f"{DUPLICATE_MARK}\n"
+        f"本问题是重复生成的“{inline(title)}”（两次检查同时运行所致），已关闭。"
+        f"请以 #{real} 为准。\n"
+    )

@@ -1,9 +1,11 @@
 """Reply deadlines of 第十四条 as verdicts: pure functions of issues, comments, policy and now.
 
 The clock starts when the issue is created. The first response is the first
-comment by a responder: not the author, not a bot, and, where the policy
-names responders, one of them. Deadlines come from `tracker.calendar`: the
-day of receipt does not count, the Nth working day ends at 23:59:59 Beijing time.
+comment by a responder: not the author, not a bot (nor a comment carrying a bot's
+marker), and either one of the logins the policy names (`sla.responders`,
+`sla.responder_team`) or, where it names none, someone with write (or triage)
+permission on the repository. Deadlines come from `tracker.calendar`: the day of
+receipt does not count, the Nth working day ends at 23:59:59 Beijing time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from tracker.bots.identity import UNKNOWN, BotIdentity
 from tracker.bots.rules import Rules
 from tracker.errors import CalendarGapError
 from tracker.forge.model import Comment, Issue, User
@@ -67,18 +70,33 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Responders:
-    """Who may answer: the policy's list and team, and who is a bot."""
+    """Who may answer an issue, and who may be assigned one (首接负责制).
 
-    logins: frozenset[str] = frozenset()
-    bots: frozenset[str] = frozenset()
+    `named` holds the policy's logins and team members, or is None when the policy
+    names nobody: then a reply counts only from someone in `writers`, the logins
+    found to have write (or triage) permission. Assignment goes only to `writers`,
+    whoever answered.
+    """
 
-    def answers(self, user: User, issue: Issue) -> bool:
-        if user.login == issue.author.login or self.is_bot(user):
+    identity: BotIdentity = UNKNOWN
+    named: frozenset[str] | None = None
+    writers: frozenset[str] = frozenset()
+
+    def answers(self, comment: Comment, issue: Issue) -> bool:
+        user = comment.author
+        if _same(user, issue.author) or self.identity.is_bot_comment(comment):
             return False
-        return not self.logins or user.login in self.logins
+        login = user.login.casefold()
+        if self.named is not None:
+            return login in {n.casefold() for n in self.named}
+        return self.may_assign(user.login)
 
-    def is_bot(self, user: User) -> bool:
-        return user.is_bot or user.login.endswith("[bot]") or user.login in self.bots
+    def may_assign(self, login: str) -> bool:
+        return login.casefold() in {w.casefold() for w in self.writers}
+
+
+def _same(a: User, b: User) -> bool:
+    return a.login.casefold() == b.login.casefold()
 
 
 def issue_category(rules: Rules, issue: Issue) -> Category | None:
@@ -96,9 +114,7 @@ def first_response(
     issue: Issue, comments: Iterable[Comment], responders: Responders
 ) -> Comment | None:
     answers = [
-        c
-        for c in comments
-        if c.issue_number == issue.number and responders.answers(c.author, issue)
+        c for c in comments if c.issue_number == issue.number and responders.answers(c, issue)
     ]
     return min(answers, key=lambda c: c.created_at, default=None)
 

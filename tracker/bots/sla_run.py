@@ -1,12 +1,19 @@
 """One run of the SLA bot: read the tracker, judge every open issue, make lateness visible.
 
-    read(forge) -> Snapshot -> plan(snapshot, rules, now, responders) -> SlaPlan
+    read(forge, rules, identity) -> Snapshot -> plan(snapshot, rules, now) -> SlaPlan
                 -> apply(plan, writer) -> RunReport
 
-Reads grow with pages, not with issues: one paged list of open issues, then one
-paged list of the repository's comments since the oldest of them was opened.
+Reads grow with pages, not with issues: one paged list of open issues, one paged
+list of the repository's comments since the oldest of them was opened, and one
+permission lookup per person whose comment could be an issue's first answer.
 `plan` is pure; `apply` writes through a `Writer`, so a dry run is the same path
 minus the writes, and a write budget leaves the least urgent work for later.
+
+Only what the bot wrote counts as the bot's: the progress list is the oldest
+open issue by the bot carrying the dashboard marker, a reminder is a comment by
+the bot carrying the reminder marker. Whatever two runs at once left behind,
+the next run repairs: extra progress lists are closed with a note pointing to
+the real one, extra reminders on one issue are deleted.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ from tracker.bots.dashboard import (
     Row,
     dashboard_body,
     due_text,
+    duplicate_body,
     provisional_note,
     rows,
 )
+from tracker.bots.identity import BotIdentity
 from tracker.bots.rules import Rules
 from tracker.bots.sla import (
     Responders,
@@ -33,8 +42,8 @@ from tracker.bots.sla import (
     wanted_sla_label,
 )
 from tracker.bots.writer import Writer
-from tracker.errors import ForgeError
-from tracker.forge.model import Comment, Forge, Issue
+from tracker.errors import NotFound
+from tracker.forge.model import ANSWERING, Comment, Forge, Issue
 from tracker.policy import cite
 
 ESCALATION_MARK = "<!-- zzxt:sla-overdue -->"
@@ -58,6 +67,17 @@ class Snapshot:
     comments: list[Comment]
     responders: Responders
 
+    @property
+    def identity(self) -> BotIdentity:
+        return self.responders.identity
+
+    def dashboards(self) -> list[Issue]:
+        """The bot's own open progress lists, oldest first: the first is the real one."""
+        found = [
+            i for i in self.issues if self.identity.wrote(i.author) and DASHBOARD_MARK in i.body
+        ]
+        return sorted(found, key=lambda i: (i.created_at, i.number))
+
 
 @dataclass
 class IssuePlan:
@@ -68,6 +88,7 @@ class IssuePlan:
     labels_removed: list[str] = field(default_factory=list)
     comment: str | None = None
     assign: str | None = None
+    delete_comments: list[int] = field(default_factory=list)  # duplicate reminders by the bot
 
 
 @dataclass
@@ -79,6 +100,7 @@ class SlaPlan:
     dashboard_number: int | None  # None: to be created
     dashboard_changed: bool
     issues: list[IssuePlan]  # in due order, as the table shows them
+    duplicates: list[int] = field(default_factory=list)  # extra progress lists to close
 
     @property
     def urgent_first(self) -> list[IssuePlan]:
@@ -109,33 +131,65 @@ class RunReport:
         return sorted({y for o in self.outcomes for y in o.verdict.provisional_years})
 
 
-def read(forge: Forge, rules: Rules) -> Snapshot:
+def read(forge: Forge, rules: Rules, identity: BotIdentity) -> Snapshot:
     """Read the open issues, the comments since the oldest of them, and who may answer."""
     issues = forge.list_issues("open")
-    tracked = [i for i in issues if DASHBOARD_MARK not in i.body]
+    board = Snapshot(issues, [], Responders(identity)).dashboards()
+    tracked = [i for i in issues if i not in board]
     since = min((i.created_at for i in tracked), default=None)
     comments = forge.list_comments(since=since) if tracked else []
-    return Snapshot(issues, comments, read_responders(forge, rules))
+    return Snapshot(issues, comments, read_responders(forge, rules, identity, tracked, comments))
 
 
-def read_responders(forge: Forge, rules: Rules) -> Responders:
-    """Who counts as answering: the policy's logins and team; who is a bot."""
+def read_responders(
+    forge: Forge,
+    rules: Rules,
+    identity: BotIdentity,
+    issues: list[Issue],
+    comments: list[Comment],
+) -> Responders:
+    """Who counts as answering, and who of them may be assigned.
+
+    The policy's logins and team, if it names any; else people with write (or
+    triage) permission. Permissions are asked only of whoever could be an issue's
+    first answer, once per login (the client remembers), so the lookups grow
+    with the people answering, not with the issues.
+    """
     sla = rules.policy.sla
-    logins = set(sla.responders)
-    if sla.responder_team:
-        logins |= set(forge.team_members(sla.responder_team))
-    bots = set(sla.bots)
-    try:
-        bots.add(forge.current_user().login)  # the bot's own account
-    except ForgeError:
-        pass  # GitHub Actions' GITHUB_TOKEN may not read /user; its login ends in [bot]
-    return Responders(logins=frozenset(logins), bots=frozenset(bots))
+    named: set[str] | None = None
+    if sla.responders or sla.responder_team:
+        named = set(sla.responders)
+        if sla.responder_team:
+            named |= set(forge.team_members(sla.responder_team))
+    folded = {n.casefold() for n in named} if named is not None else None
+    writers: set[str] = set()
+    by_issue: dict[int, list[Comment]] = {}
+    for comment in comments:
+        by_issue.setdefault(comment.issue_number, []).append(comment)
+    for issue in issues:
+        for comment in sorted(by_issue.get(issue.number, []), key=lambda c: c.created_at):
+            login = comment.author.login
+            if _same(login, issue.author.login) or identity.is_bot_comment(comment):
+                continue
+            if folded is not None and login.casefold() not in folded:
+                continue
+            if forge.permission(login) in ANSWERING:
+                writers.add(login)
+                break
+            if folded is not None:
+                break  # the first named answer counts even if it cannot be assigned
+    return Responders(identity, frozenset(named) if named is not None else None, frozenset(writers))
+
+
+def _same(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()
 
 
 def plan(snapshot: Snapshot, rules: Rules, now: datetime) -> SlaPlan:
     """Judge every open issue at `now` and decide the writes; reads nothing, writes nothing."""
-    dashboard = next((i for i in snapshot.issues if DASHBOARD_MARK in i.body), None)
-    tracked = [i for i in snapshot.issues if i is not dashboard]
+    boards = snapshot.dashboards()
+    dashboard = boards[0] if boards else None
+    tracked = [i for i in snapshot.issues if i not in boards]
     verdicts = evaluate_all(tracked, snapshot.comments, rules, now, snapshot.responders)
     by_issue: dict[int, list[Comment]] = {}
     for comment in snapshot.comments:
@@ -149,11 +203,17 @@ def plan(snapshot: Snapshot, rules: Rules, now: datetime) -> SlaPlan:
         dashboard=body,
         dashboard_number=dashboard.number if dashboard else None,
         dashboard_changed=dashboard is None or dashboard.body.strip() != body.strip(),
-        issues=[_issue_plan(rules, v, by_issue.get(v.issue.number, [])) for v in verdicts],
+        issues=[
+            _issue_plan(rules, v, by_issue.get(v.issue.number, []), snapshot.responders)
+            for v in verdicts
+        ],
+        duplicates=[b.number for b in boards[1:]],
     )
 
 
-def _issue_plan(rules: Rules, verdict: Verdict, comments: list[Comment]) -> IssuePlan:
+def _issue_plan(
+    rules: Rules, verdict: Verdict, comments: list[Comment], responders: Responders
+) -> IssuePlan:
     issue = verdict.issue
     result = IssuePlan(verdict)
     have = set(issue.labels)
@@ -167,10 +227,16 @@ def _issue_plan(rules: Rules, verdict: Verdict, comments: list[Comment]) -> Issu
         stale.add(unclassified)
     result.labels_added = add
     result.labels_removed = sorted(stale)
-    if verdict.state is State.OVERDUE and not any(ESCALATION_MARK in c.body for c in comments):
+    # A reporter's comment carrying the marker is text: only the bot's own reminders count.
+    reminders = sorted(
+        (c for c in comments if responders.identity.wrote(c.author) and ESCALATION_MARK in c.body),
+        key=lambda c: (c.created_at, c.id),
+    )
+    if verdict.state is State.OVERDUE and not reminders:
         result.comment = escalation_comment(rules, issue, verdict)
-    if verdict.responder and not issue.assignees:
-        result.assign = verdict.responder  # 首接负责制
+    result.delete_comments = [c.id for c in reminders[1:]]  # left by runs at the same time
+    if verdict.responder and not issue.assignees and responders.may_assign(verdict.responder):
+        result.assign = verdict.responder  # 首接负责制, only to someone with access
     return result
 
 
@@ -178,11 +244,14 @@ def apply(plan: SlaPlan, writer: Writer, can_pin: bool) -> RunReport:
     """Write the progress list first, then each issue's changes, most urgent first."""
     number = plan.dashboard_number
     if number is None:
-        number = writer.create_issue(plan.dashboard_title, plan.dashboard)
+        number = writer.create_issue(plan.dashboard_title, plan.dashboard, marker=DASHBOARD_MARK)
         if number is not None and can_pin:
             writer.pin(number)
     elif plan.dashboard_changed:
         writer.edit_issue(number, plan.dashboard)
+    if number is not None:
+        for extra in plan.duplicates:
+            writer.close_issue(extra, duplicate_body(plan.dashboard_title, number))
     for item in plan.urgent_first:
         issue = item.verdict.issue.number
         if item.labels_added:
@@ -190,7 +259,9 @@ def apply(plan: SlaPlan, writer: Writer, can_pin: bool) -> RunReport:
         for name in item.labels_removed:
             writer.remove_label(issue, name)
         if item.comment is not None:
-            writer.comment(issue, item.comment)
+            writer.comment(issue, item.comment, marker=ESCALATION_MARK)
+        for comment_id in item.delete_comments:
+            writer.delete_comment(issue, comment_id)
         if item.assign is not None:
             writer.assign(issue, [item.assign])
     return RunReport(
@@ -198,9 +269,30 @@ def apply(plan: SlaPlan, writer: Writer, can_pin: bool) -> RunReport:
     )
 
 
-def run(forge: Forge, rules: Rules, now: datetime, writer: Writer) -> RunReport:
+def needed_labels(rules: Rules) -> set[str]:
+    """Every label the bot may add: checked before the first write."""
+    return sla_label_names(rules) | {rules.labels.fixed("unclassified")}
+
+
+def preflight(forge: Forge, rules: Rules) -> None:
+    """Refuse to write anything on a tracker that `zzxt sync` has not set up."""
+    have = {label.name for label in forge.list_labels()}
+    missing = sorted(needed_labels(rules) - have)
+    if missing:
+        raise NotFound(
+            f"仓库中还没有标签 {'、'.join(missing)}：请先运行 zzxt sync --apply 创建标签和表单，"
+            "本次未做任何修改。"
+        )
+
+
+def run(
+    forge: Forge, rules: Rules, now: datetime, writer: Writer, identity: BotIdentity
+) -> RunReport:
     """Read, plan and apply: one run of the bot."""
-    return apply(plan(read(forge, rules), rules, now), writer, forge.can_pin)
+    if writer.apply:
+        identity.check_can_write()
+        preflight(forge, rules)
+    return apply(plan(read(forge, rules, identity), rules, now), writer, forge.can_pin)
 
 
 def escalation_comment(rules: Rules, issue: Issue, verdict: Verdict) -> str:

@@ -5,6 +5,11 @@ comments it decides the labels to add and remove, the comments to post or edit
 (each carries a hidden marker, so a rerun edits instead of posting again) and,
 where the policy allows, a masked body. `apply` carries a plan out through a
 `Writer`.
+
+"The bot's own" means written by the bot's login (`BotIdentity`) and carrying
+the marker: a reporter who pastes the markers into a comment gets a comment like
+any other, never edited. Where two runs at once each posted one, the older stays
+and the later ones are deleted.
 """
 
 from __future__ import annotations
@@ -12,14 +17,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tracker.bots.identity import BotIdentity
 from tracker.bots.rules import Rules
 from tracker.bots.writer import Writer
+from tracker.errors import NotFound
 from tracker.forge.model import Comment, Forge, Issue
 from tracker.kb.search import FaqIndex, Hit
+from tracker.kb.trainings import trained_by, training_label
 from tracker.labels import LabelBook
 from tracker.pii import Finding, mask_text, scan
 from tracker.policy import Policy, cite
 from tracker.templates.form_parse import parse_body
+from tracker.usertext import inline
 
 MARKS = {
     "missing": "<!-- zzxt:triage-missing -->",
@@ -42,10 +51,12 @@ class CommentChange:
 class TriagePlan:
     labels_add: list[str] = field(default_factory=list)
     labels_remove: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # form field ids
+    missing_names: list[str] = field(default_factory=list)  # the same, as the form labels them
     pii: list[Finding] = field(default_factory=list)
     faq: list[Hit] = field(default_factory=list)
     comments: list[CommentChange] = field(default_factory=list)
+    delete_comments: list[int] = field(default_factory=list)  # the bot's duplicates
     new_title: str | None = None
     new_body: str | None = None
 
@@ -60,11 +71,26 @@ class TriagePlan:
         }
 
 
-def read(forge: Forge, number: int) -> tuple[Issue, list[Comment]]:
-    """Read the issue and the comments that carry one of the bot's markers."""
+def read(forge: Forge, number: int, identity: BotIdentity) -> tuple[Issue, list[Comment]]:
+    """Read the issue and the bot's own comments that carry one of its markers."""
     issue = forge.get_issue(number)
-    own = [c for c in forge.issue_comments(number) if any(m in c.body for m in MARKS.values())]
+    own = [
+        c
+        for c in forge.issue_comments(number)
+        if identity.wrote(c.author) and any(m in c.body for m in MARKS.values())
+    ]
     return issue, own
+
+
+def preflight(forge: Forge, plan: TriagePlan) -> None:
+    """Refuse to write anything when a label the plan adds is not on the tracker yet."""
+    have = {label.name for label in forge.list_labels()}
+    missing = sorted(set(plan.labels_add) - have)
+    if missing:
+        raise NotFound(
+            f"仓库中还没有标签 {'、'.join(missing)}：请先运行 zzxt sync --apply 创建标签和表单，"
+            "本次未做任何修改。"
+        )
 
 
 def plan(
@@ -85,12 +111,13 @@ def plan(
 
     labels_by_id = {e.id: e.label for f in rules.forms for e in f.elements}
     result.missing = list(parsed.missing)
+    result.missing_names = [labels_by_id.get(m, m) for m in result.missing]
     incomplete = book.fixed("incomplete")
     if result.missing:
         want.add(incomplete)
     else:
         drop.add(incomplete)
-    missing_text = _missing_comment(policy, [labels_by_id.get(m, m) for m in result.missing])
+    missing_text = _missing_comment(policy, result.missing_names)
 
     result.pii = _personal_data(title, body, fields.get("phone", ""))
     sensitive = book.fixed("sensitive")
@@ -106,9 +133,11 @@ def plan(
     suspected = book.fixed("suspected_trained")
     # The title's subject part (地市-学段-类别) says nothing about the problem itself.
     topic = title.split(policy.report.title_separator, 1)[-1]
-    query = " ".join(x for x in (topic, fields.get("summary", ""), fields.get("detail", "")) if x)
-    if index is not None and query.strip():
-        hits = index.search(query, limit=policy.triage.faq_limit)
+    detail = " ".join(x for x in (fields.get("summary", ""), fields.get("detail", "")) if x)
+    if index is not None and (topic + detail).strip():
+        hits = index.search_report(
+            topic, detail, policy.triage.faq_limit, confident=policy.triage.faq_min_score
+        )
         result.faq = [h for h in hits if h.score >= policy.triage.faq_min_score]
     if (
         result.faq
@@ -119,7 +148,11 @@ def plan(
 
     result.labels_add = sorted(want - have)
     result.labels_remove = sorted((drop & have) - want)
-    previous = {mark: _own(own_comments, marker) for mark, marker in MARKS.items()}
+    ordered = sorted(own_comments, key=lambda c: (c.created_at, c.id))
+    previous = {mark: _own(ordered, marker) for mark, marker in MARKS.items()}
+    for marker in MARKS.values():
+        # The oldest of each kind is kept; later ones (two runs at once) go.
+        result.delete_comments += [c.id for c in ordered if marker in c.body][1:]
     _comment(result, previous["missing"], MARKS["missing"], missing_text, "信息已补全，谢谢。")
     pii_text = _pii_comment(policy, result.pii) if result.pii else None
     _comment(
@@ -224,7 +257,8 @@ def _missing_comment(policy: Policy, names: list[str]) -> str | None:
 
 
 def _pii_comment(policy: Policy, findings: list[Finding]) -> str:
-    items = "\n".join(f"- {KIND_NAMES.get(f.kind, f.kind)}：{f.masked}" for f in findings)
+    # The masked form (`4401**********1237`) is shown as text, never as emphasis.
+    items = "\n".join(f"- {KIND_NAMES.get(f.kind, f.kind)}：{inline(f.masked)}" for f in findings)
     action = (
         "机器人已将正文中的号码替换为部分隐藏的形式，"
         if policy.triage.mask_pii
@@ -240,7 +274,14 @@ def _pii_comment(policy: Policy, findings: list[Finding]) -> str:
 
 
 def _faq_comment(policy: Policy, hits: list[Hit]) -> str:
-    items = "\n".join(f"{i}. [{hit.title}]({hit.url})" for i, hit in enumerate(hits, start=1))
+    lines = []
+    for i, hit in enumerate(hits, start=1):
+        line = f"{i}. [{hit.title}]({hit.url})"
+        covered = trained_by(policy, hit.id)  # the register, not the page, says "trained"
+        if covered:
+            line += "（已在培训中讲解：" + "；".join(training_label(t) for t in covered) + "）"
+        lines.append(line)
+    items = "\n".join(lines)
     basis = cite(policy.articles.trained)
     return (
         "常见问题知识库中可能有答案，请先查阅：\n\n"
@@ -270,6 +311,8 @@ def apply(plan: TriagePlan, writer: Writer, number: int) -> None:
         writer.remove_label(number, name)
     for change in plan.comments:
         if change.comment_id is None:
-            writer.comment(number, change.body)
+            writer.comment(number, change.body, marker=change.marker)
         else:
             writer.edit_comment(number, change.comment_id, change.body)
+    for comment_id in plan.delete_comments:
+        writer.delete_comment(number, comment_id)

@@ -12,15 +12,22 @@ import click
 
 from tracker import __version__
 from tracker.cli import (
+    accounts_cmd,
     attachments_cmd,
     calendar_cmd,
+    escalate_cmd,
     faq_cmd,
+    filing_cmd,
     forms_cmd,
+    init_cmd,
     labels_cmd,
     mail_cmd,
+    mirror_cmd,
     pii_cmd,
     policy_cmd,
+    report_cmd,
     sandbox_cmd,
+    site_cmd,
     sla_cmd,
     sync_cmd,
     triage_cmd,
@@ -68,6 +75,7 @@ for _group in (
     forms_cmd.forms,
     labels_cmd.labels,
     faq_cmd.faq,
+    init_cmd.init,
     sync_cmd.sync,
     sla_cmd.sla,
     workflows_cmd.workflows,
@@ -76,5 +84,11 @@ for _group in (
     triage_cmd.triage,
     mail_cmd.mail,
     attachments_cmd.attachments,
+    escalate_cmd.escalate,
+    mirror_cmd.mirror,
+    accounts_cmd.accounts,
+    filing_cmd.filing,
+    site_cmd.site,
+    report_cmd.report,
 ):
     cli.add_command(_group)

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import click
 
 from tracker.bots.rules import Rules
+from tracker.cli import zh
 from tracker.errors import InputError, ZzxtError
 from tracker.policy import Policy, load_policy
 
@@ -18,25 +20,30 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 class Command(click.Command):
+    context_class = zh.Context
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[选项]")
         super().__init__(*args, **kwargs)
+        zh.localise(self.params)
 
 
 class Group(click.Group):
     command_class = Command
+    context_class = zh.Context
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[选项]")
         kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
         super().__init__(*args, **kwargs)
+        zh.localise(self.params)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ZzxtError as error:
             # A user's mistake or a known failure: its message and exit code, no traceback.
-            click.echo(f"错误：{error.message}", err=True)
+            click.echo(f"错误：{zh.os_words(error.message)}", err=True)
             ctx.exit(error.exit_code)
 
 
@@ -80,6 +87,14 @@ def read_text(file: TextIO, what: str = "文件") -> str:
         return str(file.read())
     except UnicodeDecodeError:
         raise InputError(f"{what}不是 UTF-8 编码，请另存为 UTF-8 后重试。") from None
+
+
+def now_option(zone: ZoneInfo, text: str | None) -> datetime:
+    """Return `--now` in the policy's zone (a time without a zone is Beijing time), or the clock."""
+    if text is None:
+        return datetime.now(zone).replace(microsecond=0)
+    moment = parse_moment(text, "--now")
+    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def parse_moment(text: str, option: str) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -10,9 +11,14 @@ from typing import Any, TypeVar
 
 import click
 
+from tracker.bots.identity import BotIdentity, read_identity
 from tracker.errors import InputError
 from tracker.forge import KIND_NAMES, ForgeSettings, RetryPolicy, connect, resolve_settings
 from tracker.forge.model import Forge
+from tracker.policy import Policy
+
+# A first wait longer than this is a typo, not a setting: retries would outlast any run.
+MAX_BACKOFF = 60.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,12 +86,18 @@ def _retry_policy(backoff: str | None) -> RetryPolicy:
     try:
         seconds = float(backoff)
     except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_BACKOFF:
         raise InputError(
-            f"环境变量 ZZXT_RETRY_BACKOFF 应为秒数，例如 0.5，而不是 {backoff!r}。"
-        ) from None
-    if seconds < 0:
-        raise InputError("环境变量 ZZXT_RETRY_BACKOFF 不能为负数。")
+            f"环境变量 ZZXT_RETRY_BACKOFF 应为 0 到 {MAX_BACKOFF:g} 之间的秒数，例如 0.5，"
+            f"而不是 {backoff!r}。"
+        )
     return RetryPolicy(backoff=seconds)
+
+
+def bot_identity(client: Forge, policy: Policy) -> BotIdentity:
+    """Who the bot is on this tracker: policy, token (GET /user) or the CI's bot account."""
+    return read_identity(client, policy, os.environ)
 
 
 def open_forge(settings: ForgeSettings) -> Forge:

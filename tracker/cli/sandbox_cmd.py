@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import click
 
+from tracker.cli import zh
 from tracker.cli.base import Command, warn
 from tracker.errors import InputError
 from tracker.sandbox import Sandbox, load_seed
@@ -20,7 +22,13 @@ from tracker.sandbox.seed import default_seed
     show_default=True,
     help="监听端口；0 表示任选一个空闲端口。",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="地址",
+    help="监听地址。沙箱的令牌是公开的固定值，不要监听本机以外的地址。",
+)
 @click.option(
     "--seed",
     "seed_path",
@@ -33,6 +41,15 @@ from tracker.sandbox.seed import default_seed
     default=0.0,
     show_default=True,
     help="故障比例（0 到 1）：这一比例的 API 请求返回 502、429 或直接断开连接。",
+)
+@click.option(
+    "--lost-answers",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    metavar="比例",
+    help="丢失应答的比例（0 到 1）：这一比例的 API 请求照常执行，但应答变成 502 或连接断开，"
+    "模拟“已写入但客户端没收到”。",
 )
 @click.option(
     "--fault-seed",
@@ -54,6 +71,7 @@ def sandbox(
     host: str,
     seed_path: Path | None,
     faults: float,
+    lost_answers: float,
     fault_seed: int,
     retry_after: int,
     quiet: bool,
@@ -69,12 +87,21 @@ def sandbox(
       zzxt sandbox --port 8787
       zzxt sandbox --port 8787 --seed 沙箱种子.yml
       zzxt sandbox --port 8787 --faults 0.2 --fault-seed 7
+      zzxt sandbox --port 8787 --lost-answers 0.3
     """
+    if faults + lost_answers > 1:
+        raise InputError("--faults 与 --lost-answers 之和不能超过 1。")
+    if not _loopback(host):
+        warn(
+            f"警告：沙箱将监听 {host}，本机以外也能访问。沙箱的令牌是公开的固定值，"
+            "任何能连到这个地址的人都能读写其中的数据；除非确有需要，请用 --host 127.0.0.1。"
+        )
     seed = load_seed(seed_path) if seed_path else default_seed()
     on_request = None if quiet else _show_request
     box = Sandbox(
         seed,
         faults=faults,
+        lost_answers=lost_answers,
         fault_seed=fault_seed,
         retry_after=retry_after,
         host=host,
@@ -85,7 +112,7 @@ def sandbox(
         box.start()
     except OSError as exc:
         raise InputError(
-            f"无法在 {host}:{port} 上启动沙箱：{exc.strerror or exc}。请换一个端口（--port）。"
+            f"无法在 {host}:{port} 上启动沙箱：{zh.os_error(exc)}。请换一个端口（--port）或地址（--host）。"
         ) from None
     url = box.url
     click.echo(f"沙箱已启动：{url}")
@@ -103,6 +130,10 @@ def sandbox(
         click.echo(f"  {repo.name}（{visibility}，可写：{writers}）")
     if faults:
         click.echo(f"故障注入：{faults:.0%} 的 API 请求会失败（随机种子 {fault_seed}）。")
+    if lost_answers:
+        click.echo(
+            f"丢失应答：{lost_answers:.0%} 的 API 请求执行后应答丢失（随机种子 {fault_seed}）。"
+        )
     click.echo("按 Ctrl-C 停止。", nl=True)
     try:
         box.wait()
@@ -111,6 +142,15 @@ def sandbox(
     finally:
         box.stop()
         click.echo("沙箱已停止。")
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 def _show_request(entry: dict[str, object]) -> None:

@@ -12,8 +12,8 @@ from tracker.bots.sla import State as SlaState
 from tracker.bots.sla_run import RunReport, run
 from tracker.bots.writer import Writer
 from tracker.cli import table
-from tracker.cli.base import Group, State, parse_moment, pass_state, print_json
-from tracker.cli.forge_opts import forge_options, open_forge, settings_from
+from tracker.cli.base import Group, State, now_option, pass_state, print_json
+from tracker.cli.forge_opts import bot_identity, forge_options, open_forge, settings_from
 from tracker.errors import CalendarGapError, ZzxtError
 from tracker.policy import Policy
 
@@ -61,7 +61,7 @@ def check(
 ) -> None:
     """检查未关闭问题的答复时限，按截止时间列出：编号、标题、单位、学段、类别、状态、截止、负责人。
 
-    答复以提问人和机器人以外的人（政策指定答复人时只算指定的人）的第一条评论为准。
+    答复以提问人和机器人以外、对仓库有写权限的人的第一条评论为准（政策指定答复人时只算指定的人）。
     加 --apply 后：每个问题只保留一个时限标签（即将超期、已超期、超期答复）；
     刚超期的问题发一条提醒评论，@ 负责人或政策指定的团队，不会重复发送；
     无人负责的问题指派给首位答复人（首接负责制）；维护一个“问题处理进度清单”问题。
@@ -73,13 +73,14 @@ def check(
     """
     rules = state.rules()
     policy = rules.policy
-    now = _now(policy, now_text)
+    now = now_option(policy.calendar.zone, now_text)
     settings = settings_from(forge, url, repo, write_interval, verbose)
     client = open_forge(settings)
     if max_writes is None:
         max_writes = settings.forge.write_budget or 0
-    writer = Writer(client, do_apply, max_writes or None)
-    report = run(client, rules, now, writer)
+    identity = bot_identity(client, policy)
+    writer = Writer(client, do_apply, max_writes or None, identity)
+    report = run(client, rules, now, writer, identity)
     if as_json:
         print_json(_as_json(report, policy))
     else:
@@ -88,14 +89,6 @@ def check(
         raise CalendarGapError(*report.missing_years)
     if fail_on_overdue and report.summary[SlaState.OVERDUE.value]:
         raise ZzxtError(f"有 {report.summary[SlaState.OVERDUE.value]} 个问题超期未答复。")
-
-
-def _now(policy: Policy, text: str | None) -> datetime:
-    zone = policy.calendar.zone
-    if text is None:
-        return datetime.now(zone)
-    moment = parse_moment(text, "--now")
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _as_json(report: RunReport, policy: Policy) -> dict[str, object]:

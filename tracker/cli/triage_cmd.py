@@ -11,7 +11,7 @@ import click
 from tracker.bots import triage as triaging
 from tracker.bots.writer import Writer
 from tracker.cli.base import Command, State, pass_state, print_json, read_text, warn
-from tracker.cli.forge_opts import forge_options, open_forge, settings_from
+from tracker.cli.forge_opts import bot_identity, forge_options, open_forge, settings_from
 from tracker.errors import InputError
 from tracker.kb.entries import load_entries
 from tracker.kb.search import FaqIndex, default_cache_dir
@@ -82,10 +82,13 @@ def triage(
     if title is not None or body_file is not None:
         raise InputError("--issue 不能与 --title、--body-file 同时使用。")
     client = open_forge(settings_from(forge, url, repo, write_interval, verbose))
-    issue, mine = triaging.read(client, number)
+    identity = bot_identity(client, rules.policy)
+    issue, mine = triaging.read(client, number, identity)
     plan = triaging.plan(rules, index, issue.title, issue.body, issue.labels, mine)
     if do_apply:
-        triaging.apply(plan, Writer(client, apply=True), number)
+        identity.check_can_write()
+        triaging.preflight(client, plan)
+        triaging.apply(plan, Writer(client, apply=True, identity=identity), number)
     _show(plan, as_json, applied=do_apply)
 
 
@@ -103,7 +106,7 @@ def _show(plan: triaging.TriagePlan, as_json: bool, applied: bool) -> None:
         return
     click.echo(f"加标签：{'、'.join(plan.labels_add) or '无'}")
     click.echo(f"去标签：{'、'.join(plan.labels_remove) or '无'}")
-    click.echo(f"缺少：{'、'.join(plan.missing) or '无'}")
+    click.echo(f"缺少：{'、'.join(plan.missing_names) or '无'}")
     if plan.pii:
         shown = "、".join(f"{triaging.KIND_NAMES[f.kind]} {f.masked}" for f in plan.pii)
         click.echo(f"个人信息：{shown}")

@@ -17,10 +17,19 @@ from urllib.parse import quote
 
 import httpx
 
-from tracker.errors import ForgeError, NotFound
+from tracker.errors import ForgeError, NotFound, PermissionDenied, WriteUnconfirmed
 from tracker.forge.http import check_status, wait_before_retry
 from tracker.forge.kinds import Kind
-from tracker.forge.model import Comment, FileChange, FileContent, Issue, Label, Repository, User
+from tracker.forge.model import (
+    Comment,
+    FileChange,
+    FileContent,
+    Issue,
+    Label,
+    Permission,
+    Repository,
+    User,
+)
 from tracker.forge.settings import ForgeSettings
 
 log = logging.getLogger("zzxt.forge")
@@ -51,6 +60,8 @@ class GiteaForge:
         )
         self._last_write = 0.0
         self._labels: dict[str, Label] | None = None
+        self._permissions: dict[str, Permission] = {}
+        self._assignees: set[str] | None = None
 
     def close(self) -> None:
         self._http.close()
@@ -65,8 +76,15 @@ class GiteaForge:
         params: dict[str, Any] | None = None,
         json: Any = None,
         allow: tuple[int, ...] = (),
+        creates: bool = False,
     ) -> httpx.Response:
-        """Send one request with bounded retries; map errors to Chinese messages."""
+        """Send one request with bounded retries; map errors to Chinese messages.
+
+        A request that `creates` something is repeated only when it surely did not
+        arrive (no connection, or 429); when its answer is lost after sending (the
+        connection drops, a 5xx) it raises `WriteUnconfirmed`: the caller looks for
+        what it meant to create before trying again.
+        """
         policy = self._settings.retry
         if method in WRITES:
             self._space_writes()
@@ -77,10 +95,18 @@ class GiteaForge:
             except httpx.TransportError as exc:
                 failure = f"连接失败（{type(exc).__name__}）"
                 log.debug("%s %s -> %s", method, path, failure)
+                if creates and not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                    raise WriteUnconfirmed(
+                        f"{method} {path} 已发出但没有收到应答（{failure}），不确定是否已写入。"
+                    ) from None
                 if attempt + 1 < policy.attempts:
                     time.sleep(policy.backoff * 2**attempt)
                 continue
             log.debug("%s %s -> %s", method, path, response.status_code)
+            if creates and response.status_code >= 500:
+                raise WriteUnconfirmed(
+                    f"{method} {path} 得到 HTTP {response.status_code}，不确定是否已写入。"
+                )
             if response.status_code == 429 or response.status_code >= 500:
                 failure = f"HTTP {response.status_code}"
                 if attempt + 1 < policy.attempts:
@@ -135,16 +161,17 @@ class GiteaForge:
 
     def list_labels(self) -> list[Label]:
         labels = [_label(item) for item in self._pages(f"{self._repo_path}/labels")]
-        self._labels = {label.name: label for label in labels}
+        # Gitea allows two labels of one name (a race between two runs): use the oldest.
+        self._labels = {}
+        for label in sorted(labels, key=lambda lb: lb.id or 0):
+            self._labels.setdefault(label.name, label)
         return labels
 
     def create_label(self, name: str, color: str, description: str) -> Label:
+        # Gitea never refuses a name in use (it makes a second label), so there is no
+        # "already exists" answer to lean on: the caller reads the labels first.
         body = {"name": name, "color": f"#{color}", "description": description}
-        response = self._request("POST", f"{self._repo_path}/labels", json=body, allow=(409, 422))
-        if response.status_code in (409, 422):
-            # Created by an earlier attempt whose answer was lost: make it match.
-            existing = self._label_named(name, refresh=True)
-            return self.update_label(existing, color, description)
+        response = self._request("POST", f"{self._repo_path}/labels", json=body, creates=True)
         label = _label(response.json())
         self._remember(label)
         return label
@@ -164,13 +191,19 @@ class GiteaForge:
             self._labels.pop(label.name, None)
 
     def list_issues(
-        self, state: Literal["open", "closed", "all"] = "open", since: datetime | None = None
+        self,
+        state: Literal["open", "closed", "all"] = "open",
+        since: datetime | None = None,
+        creator: str | None = None,
     ) -> list[Issue]:
         params: dict[str, Any] = {"state": state, "type": "issues"}
         if since is not None:
             params["since"] = since.isoformat()
+        if creator:
+            params["created_by"] = creator
         items = self._pages(f"{self._repo_path}/issues", params)
-        return [_issue(item) for item in items if not item.get("pull_request")]
+        issues = [_issue(item) for item in items if not item.get("pull_request")]
+        return sorted(issues, key=lambda i: (i.created_at, i.number))
 
     def list_comments(self, since: datetime | None = None) -> list[Comment]:
         params = {"since": since.isoformat()} if since is not None else {}
@@ -191,7 +224,8 @@ class GiteaForge:
     def create_issue(self, title: str, body: str, labels: list[str]) -> Issue:
         ids = [self._label_named(name).id for name in labels]
         payload = {"title": title, "body": body, "labels": ids}
-        return _issue(self._request("POST", f"{self._repo_path}/issues", json=payload).json())
+        response = self._request("POST", f"{self._repo_path}/issues", json=payload, creates=True)
+        return _issue(response.json())
 
     def edit_issue(
         self,
@@ -222,7 +256,10 @@ class GiteaForge:
 
     def create_comment(self, number: int, body: str) -> Comment:
         data = self._request(
-            "POST", f"{self._repo_path}/issues/{number}/comments", json={"body": body}
+            "POST",
+            f"{self._repo_path}/issues/{number}/comments",
+            json={"body": body},
+            creates=True,
         ).json()
         return _comment(data, number)
 
@@ -230,6 +267,43 @@ class GiteaForge:
         self._request(
             "PATCH", f"{self._repo_path}/issues/comments/{comment_id}", json={"body": body}
         )
+
+    def delete_comment(self, comment_id: int) -> None:
+        self._request("DELETE", f"{self._repo_path}/issues/comments/{comment_id}", allow=(404,))
+
+    def permission(self, login: str) -> Permission:
+        """The collaborator-permission endpoint; where the token may not ask, the assignees.
+
+        Gitea answers that endpoint for other users only to repository and site
+        administrators; a bot with write access gets 403. Its list of assignees
+        (`GET /repos/{owner}/{repo}/assignees`) is exactly the users with write
+        access, so it answers the one question the bots ask (can this user reply?).
+        """
+        key = login.casefold()
+        if key not in self._permissions:
+            self._permissions[key] = self._ask_permission(login)
+        return self._permissions[key]
+
+    def _ask_permission(self, login: str) -> Permission:
+        if self._assignees is None:
+            try:
+                response = self._request(
+                    "GET",
+                    f"{self._repo_path}/collaborators/{quote(login, safe='')}/permission",
+                    allow=(404,),
+                )
+            except PermissionDenied:
+                response = None
+            if response is not None:
+                if response.status_code == 404:
+                    return "none"
+                level = str(response.json().get("permission") or "none")
+                # Gitea's `owner` is an administrator by another name.
+                return _LEVELS.get(level, "none")
+            items = self._request("GET", f"{self._repo_path}/assignees").json()
+            self._assignees = {str(u.get("login", "")).casefold() for u in items or []}
+        # The assignees cannot tell reading from no access; only write access matters here.
+        return "write" if login.casefold() in self._assignees else "read"
 
     def assign(self, number: int, logins: list[str]) -> None:
         self._request("PATCH", f"{self._repo_path}/issues/{number}", json={"assignees": logins})
@@ -249,6 +323,7 @@ class GiteaForge:
         return [u["login"] for u in self._pages(f"/teams/{teams[0]['id']}/members")]
 
     def pin_issue(self, number: int) -> None:
+        # Pinning twice changes nothing, so a lost answer may simply be repeated.
         self._request("POST", f"{self._repo_path}/issues/{number}/pin", allow=(404, 422))
 
     def read_file(self, path: str) -> FileContent | None:
@@ -285,7 +360,10 @@ class GiteaForge:
                 entry["sha"] = change.sha
             files.append(entry)
         self._request(
-            "POST", f"{self._repo_path}/contents", json={"message": message, "files": files}
+            "POST",
+            f"{self._repo_path}/contents",
+            json={"message": message, "files": files},
+            creates=True,
         )
         return 1
 
@@ -302,6 +380,15 @@ class GiteaForge:
         if name not in self._labels:
             raise NotFound(f"仓库中没有标签 {name}：请先运行 zzxt sync --apply 创建标签。")
         return self._labels[name]
+
+
+_LEVELS: dict[str, Permission] = {
+    "owner": "admin",
+    "admin": "admin",
+    "write": "write",
+    "read": "read",
+    "none": "none",
+}
 
 
 def _message(response: httpx.Response) -> str:

@@ -10,26 +10,43 @@ are built lazily from their URL, so a write costs exactly one request.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
 from github.GithubObject import NotSet
+from urllib3 import BaseHTTPResponse
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import InvalidHeader
-from urllib3.response import HTTPResponse
+from urllib3.exceptions import (
+    InvalidHeader,
+    MaxRetryError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+)
 from urllib3.util.retry import Retry
 
-from tracker.errors import ForgeError, NotFound, RateLimited
+from tracker.errors import ForgeError, NotFound, RateLimited, WriteUnconfirmed
 from tracker.forge.http import check_status
 from tracker.forge.kinds import Kind
-from tracker.forge.model import Comment, FileChange, FileContent, Issue, Label, Repository, User
+from tracker.forge.model import (
+    Comment,
+    FileChange,
+    FileContent,
+    Issue,
+    Label,
+    Permission,
+    Repository,
+    User,
+)
 from tracker.forge.settings import ForgeSettings
 
 log = logging.getLogger("zzxt.forge")
@@ -40,24 +57,54 @@ for _handler in list(_pygithub_log.handlers):
     _pygithub_log.removeHandler(_handler)
 _pygithub_log.addHandler(logging.NullHandler())
 _pygithub_log.propagate = False
+
+
+class _RequestLine(logging.Handler):
+    """Pass PyGithub's per-request debug record on as `METHOD path -> status`, for --verbose.
+
+    Its own record carries headers and bodies (user text, personal numbers): only
+    the method, the path and the status go on, as the Gitea client logs them.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 9:
+            verb, _, _, url, _, _, status, _, _ = args
+            log.debug("%s %s -> %s", verb, str(url).split("?", 1)[0], status)
+
+
+_requester_log = logging.getLogger("github.Requester")
+_requester_log.addHandler(_RequestLine())
 T = TypeVar("T")
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 PAGE_SIZE = 100
 
 
-class _Retry(GithubRetry):
-    """GithubRetry that refuses a `Retry-After` beyond the allowed wait instead of sleeping it.
+# POSTs that change nothing when repeated: adding labels or assignees to an issue.
+_REPEATABLE_POST = re.compile(r"/issues/\d+/(labels|assignees)$")
 
-    urllib3 sleeps whatever `Retry-After` a 429 or 503 asks for (up to six hours);
-    PyGithub caps only the waits for its own rate-limit answers.
+
+class _Retry(GithubRetry):
+    """PyGithub's retries, with two refusals.
+
+    A `Retry-After` beyond the allowed wait is refused instead of slept through:
+    urllib3 sleeps whatever a 429 or 503 asks for (up to six hours), and PyGithub
+    caps only the waits for its own rate-limit answers.
+
+    A POST that creates something is not sent again. After a 5xx or a connection
+    that broke once the request was sent, a comment, an issue or a label may exist,
+    and a blind retry would make a second one. Such a POST fails at once;
+    `GitHubForge` raises `WriteUnconfirmed` and the Writer looks before it tries
+    again. A POST refused with 429 or a rate-limit 403 never happened and is retried
+    as usual, as are POSTs that only add labels or assignees.
     """
 
     def increment(  # type: ignore[override]
         self,
         method: str | None = None,
         url: str | None = None,
-        response: HTTPResponse | None = None,
+        response: BaseHTTPResponse | None = None,
         error: Exception | None = None,
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
@@ -72,7 +119,13 @@ class _Retry(GithubRetry):
                 raise RateLimitExceededExceedsMaxWait(
                     response.status, None, dict(response.headers), wait=wait
                 )
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        if method == "POST" and not _REPEATABLE_POST.search(urlsplit(url or "").path):
+            if isinstance(error, ProtocolError | ReadTimeoutError):
+                raise error
+            if response is not None and response.status >= 500:
+                reason = ResponseError(f"HTTP {response.status}")
+                raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[arg-type]
 
 
 class GitHubForge:
@@ -101,13 +154,20 @@ class GitHubForge:
             user_agent="zzxt",
         )
         self._repo = self._gh.get_repo(settings.repo)
+        self._permissions: dict[str, Permission] = {}
+        # PyGithub formats its per-request record only when someone listens (--verbose).
+        _requester_log.setLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.INFO)
 
     def close(self) -> None:
         self._gh.close()
 
     @contextmanager
-    def _call(self, what: str) -> Iterator[None]:
-        """Translate PyGithub's and requests' errors into ours."""
+    def _call(self, what: str, creates: bool = False) -> Iterator[None]:
+        """Translate PyGithub's and requests' errors into ours.
+
+        For a request that `creates` something, a 5xx or a broken connection means
+        "it may exist": `WriteUnconfirmed`, never a retry here.
+        """
         try:
             yield
         except RateLimitExceededException as exc:
@@ -124,6 +184,10 @@ class GitHubForge:
                 f"{allowed} 秒。请届时再运行。"
             ) from None
         except GithubException as exc:
+            if creates and exc.status >= 500:
+                raise WriteUnconfirmed(
+                    f"GitHub 对 {what} 答复 HTTP {exc.status}，不确定是否已写入。"
+                ) from None
             if exc.status >= 500:
                 raise ForgeError(
                     f"GitHub 服务暂时不可用（HTTP {exc.status}，{what}），多次重试仍失败。请稍后重试。"
@@ -137,6 +201,10 @@ class GitHubForge:
                 f"GitHub 返回错误（HTTP {exc.status}，{what}）：{_message(exc)}"
             ) from None
         except (requests.exceptions.RequestException, OSError) as exc:
+            if creates:
+                raise WriteUnconfirmed(
+                    f"{what} 已发出但没有收到 GitHub 的应答（{type(exc).__name__}），不确定是否已写入。"
+                ) from None
             raise ForgeError(
                 f"无法连接 GitHub（{what}，{type(exc).__name__}），多次重试仍失败。请检查地址和网络。"
             ) from None
@@ -164,10 +232,13 @@ class GitHubForge:
 
     def create_label(self, name: str, color: str, description: str) -> Label:
         try:
-            with self._call("POST labels"):
+            with self._call("POST labels", creates=True):
                 return _label(self._repo.create_label(name, color, description))
+        except WriteUnconfirmed:
+            raise
         except ForgeError:
-            # 422 already_exists: created by an earlier attempt whose answer was lost.
+            # GitHub refuses a name in use (422 already_exists), e.g. a run in parallel
+            # made it first: make that label match.
             existing = next((lb for lb in self.list_labels() if lb.name == name), None)
             if existing is None:
                 raise
@@ -184,12 +255,20 @@ class GitHubForge:
             self._repo.get_label(label.name).delete()
 
     def list_issues(
-        self, state: Literal["open", "closed", "all"] = "open", since: datetime | None = None
+        self,
+        state: Literal["open", "closed", "all"] = "open",
+        since: datetime | None = None,
+        creator: str | None = None,
     ) -> list[Issue]:
         def fetch() -> Any:
-            if since is None:
-                return self._repo.get_issues(state=state, sort="created", direction="asc")
-            return self._repo.get_issues(state=state, since=since, sort="created", direction="asc")
+            return self._repo.get_issues(
+                state=state,
+                since=_utc(since) if since is not None else NotSet,
+                # A lazy NamedUser costs no request; PyGithub sends only its login.
+                creator=self._gh.get_user(creator, lazy=True) if creator else NotSet,
+                sort="created",
+                direction="asc",
+            )
 
         return [
             issue for issue in self._list("GET issues", fetch, _issue_or_none) if issue is not None
@@ -198,7 +277,7 @@ class GitHubForge:
     def list_comments(self, since: datetime | None = None) -> list[Comment]:
         def fetch() -> Any:
             return self._repo.get_issues_comments(
-                sort="created", direction="asc", since=since if since is not None else NotSet
+                sort="created", direction="asc", since=_utc(since) if since is not None else NotSet
             )
 
         return self._list("GET issues/comments", fetch, _comment)
@@ -218,7 +297,7 @@ class GitHubForge:
         )
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> Issue:
-        with self._call("POST issues"):
+        with self._call("POST issues", creates=True):
             created = _issue_or_none(self._repo.create_issue(title=title, body=body, labels=labels))
         assert created is not None
         return created
@@ -257,7 +336,7 @@ class GitHubForge:
             )
 
     def create_comment(self, number: int, body: str) -> Comment:
-        with self._call("POST comment"):
+        with self._call("POST comment", creates=True):
             created = self._repo.get_issue(number).create_comment(body)
             return _comment(created, number)
 
@@ -267,6 +346,29 @@ class GitHubForge:
             self._gh.requester.requestJsonAndCheck(
                 "PATCH", f"{self._repo.url}/issues/comments/{comment_id}", input={"body": body}
             )
+
+    def delete_comment(self, comment_id: int) -> None:
+        try:
+            with self._call("DELETE comment"):
+                self._gh.requester.requestJsonAndCheck(
+                    "DELETE", f"{self._repo.url}/issues/comments/{comment_id}"
+                )
+        except NotFound:
+            pass  # already gone, e.g. removed by a run in parallel
+
+    def permission(self, login: str) -> Permission:
+        """GET /repos/{owner}/{repo}/collaborators/{username}/permission, once per login."""
+        key = login.casefold()
+        if key not in self._permissions:
+            try:
+                with self._call("GET collaborator permission"):
+                    _, data = self._gh.requester.requestJsonAndCheck(
+                        "GET", f"{self._repo.url}/collaborators/{login}/permission"
+                    )
+            except NotFound:
+                data = {}  # no such user
+            self._permissions[key] = _permission(data)
+        return self._permissions[key]
 
     def assign(self, number: int, logins: list[str]) -> None:
         with self._call("POST assignees"):
@@ -316,6 +418,22 @@ class GitHubForge:
                 else:
                     self._repo.delete_file(change.path, message, change.sha or "")
         return len(changes)
+
+
+def _permission(data: Any) -> Permission:
+    """The role if it is one of GitHub's own, else the base role (custom roles map to one)."""
+    if not isinstance(data, dict):
+        return "none"
+    role = str(data.get("role_name") or "")
+    roles: dict[str, Permission] = {
+        "admin": "admin",
+        "maintain": "write",
+        "write": "write",
+        "triage": "triage",
+        "read": "read",
+    }
+    base = str(data.get("permission") or "")
+    return roles.get(role) or (roles[base] if base in ("admin", "write", "read") else "none")
 
 
 def _reset_time(exc: GithubException) -> str:
@@ -389,3 +507,8 @@ def _comment(comment: Any, number: int | None = None) -> Comment:
         created_at=created,
         updated_at=_time(comment.updated_at) or created,
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """PyGithub writes `since` as `%Y-%m-%dT%H:%M:%SZ` whatever its zone: give it UTC."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment

@@ -8,6 +8,11 @@ from typing import Literal, Protocol
 
 from tracker.forge.kinds import Kind
 
+# A user's permission on a repository, as the forges' collaborator-permission endpoints
+# report it. GitHub's `triage` may label and close issues; Gitea has no such role.
+Permission = Literal["admin", "write", "triage", "read", "none"]
+ANSWERING = frozenset({"admin", "write", "triage"})  # whose comment can be the official reply
+
 
 @dataclass(frozen=True)
 class User:
@@ -87,15 +92,22 @@ class Forge(Protocol):
 
     def list_labels(self) -> list[Label]: ...
 
-    def create_label(self, name: str, color: str, description: str) -> Label: ...
+    def create_label(self, name: str, color: str, description: str) -> Label:
+        """Create a label. Raises `WriteUnconfirmed` when the answer is lost: it may exist."""
+        ...
 
     def update_label(self, label: Label, color: str, description: str) -> Label: ...
 
     def delete_label(self, label: Label) -> None: ...
 
     def list_issues(
-        self, state: Literal["open", "closed", "all"] = "open", since: datetime | None = None
-    ) -> list[Issue]: ...
+        self,
+        state: Literal["open", "closed", "all"] = "open",
+        since: datetime | None = None,
+        creator: str | None = None,
+    ) -> list[Issue]:
+        """Return the issues (oldest first); `creator` keeps those one login opened."""
+        ...
 
     def list_comments(self, since: datetime | None = None) -> list[Comment]: ...
 
@@ -105,7 +117,9 @@ class Forge(Protocol):
 
     def issue_comments(self, number: int) -> list[Comment]: ...
 
-    def create_issue(self, title: str, body: str, labels: list[str]) -> Issue: ...
+    def create_issue(self, title: str, body: str, labels: list[str]) -> Issue:
+        """Open an issue. Raises `WriteUnconfirmed` when the answer is lost: it may exist."""
+        ...
 
     def edit_issue(
         self,
@@ -122,9 +136,19 @@ class Forge(Protocol):
 
     def replace_labels(self, number: int, names: list[str]) -> None: ...
 
-    def create_comment(self, number: int, body: str) -> Comment: ...
+    def create_comment(self, number: int, body: str) -> Comment:
+        """Post a comment. Raises `WriteUnconfirmed` when the answer is lost: it may exist."""
+        ...
 
     def edit_comment(self, comment_id: int, body: str) -> None: ...
+
+    def delete_comment(self, comment_id: int) -> None:
+        """Delete a comment; one already gone is no error."""
+        ...
+
+    def permission(self, login: str) -> Permission:
+        """Return the user's permission on the repository, remembered for the client's life."""
+        ...
 
     def assign(self, number: int, logins: list[str]) -> None: ...
 

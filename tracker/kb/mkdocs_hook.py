@@ -2,14 +2,23 @@
 
 Listed under `hooks:` in mkdocs.yml. The pages themselves come from
 `tracker.kb.site`; this file only reads the outside world (`ZZXT_POLICY`,
-`docs/faq/`) and talks to mkdocs. An invalid policy or FAQ page fails the build
-with the same Chinese message `zzxt faq check` prints, naming file and field.
+`docs/faq/`, the cache directory) and talks to mkdocs. An invalid policy or FAQ
+page fails the build with the same Chinese message `zzxt faq check` prints,
+naming file and field.
+
+It also writes the site's search index, `search/zzxt-index.js`: the index
+`zzxt faq search` uses (`tracker.kb.search.FaqIndex.export`), which
+`zzxt-search.js` (in `tracker/resources/site/`) ranks in the browser. The theme's own search
+plugin stays for its dialog, keyboard shortcuts and highlighting, but indexes
+no page, so the site has one search and one ranking.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +28,28 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from tracker.attachments import Register, load_register
 from tracker.errors import ZzxtError
 from tracker.kb import site
-from tracker.kb.entries import Entry, load_entries
+from tracker.kb.entries import Entry, check_trainings, load_entries
+from tracker.kb.related import related_entries
+from tracker.kb.search import FaqIndex, Section, default_cache_dir, page_sections
 from tracker.policy import Policy, load_policy
 
 log = logging.getLogger("mkdocs.hooks.zzxt")
 
 POLICY_ENV = "ZZXT_POLICY"
 SHIM_HELP = "运行 make site（或 python scripts/fetch_site_assets.py）从 npm 获取"
+# The site's own style and search script ship with the package, so a tracker's build
+# (zzxt site build) has them too.
+STYLESHEET = "stylesheets/zzxt.css"
+SCRIPT = "javascripts/zzxt-search.js"
+SEARCH_INDEX = "search/zzxt-index.js"
+# The section of the service guide that says how to report a problem (site.guide()).
+REPORT_ANCHOR = "channels"
+# A guide section is shown when it scores this share of the FAQ's threshold: among ten
+# sections a word is less rare than among the FAQ's entries, so scores run lower.
+SECTION_SHARE = 0.5
 
 
 class _Build:
@@ -35,6 +57,7 @@ class _Build:
 
     policy: Policy | None = None
     entries: dict[str, Entry] = {}
+    related: dict[str, list[Entry]] = {}  # by entry id: the related questions it lists
 
 
 def _policy_path() -> Path | None:
@@ -50,12 +73,11 @@ def _relative(path: Path) -> Path:
         return path
 
 
-# Runs before the search plugin reads its settings, hence the priority.
+# Runs before the plugins: the navigation holds the generated pages when they read it.
 @event_priority(100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # jieba announces loading its dictionary in English on stderr; the build says enough.
     logging.getLogger("jieba").setLevel(logging.WARNING)
-    _resolve_user_dict(config)
     try:
         policy = load_policy(_policy_path())
         entries = site.nav(policy)
@@ -73,41 +95,74 @@ def _is_home(item: Any) -> bool:
     return item == site.HOME or (isinstance(item, dict) and site.HOME in item.values())
 
 
-def _resolve_user_dict(config: MkDocsConfig) -> None:
-    """Find a relative `jieba_dict_user` next to mkdocs.yml or in this project, not only in `.`."""
-    bases = [
-        Path(config.config_file_path or ".").resolve().parent,
-        Path(__file__).resolve().parents[2],
-    ]
-    for plugin in config.plugins.values():
-        options: Any = getattr(plugin, "config", None)
-        value = options.get("jieba_dict_user") if hasattr(options, "get") else None
-        if not value or Path(value).is_absolute() or Path(value).is_file():
-            continue
-        found = next((base / value for base in bases if (base / value).is_file()), None)
-        if found is not None:
-            options["jieba_dict_user"] = str(found)
-
-
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     policy = _Build.policy
     if policy is None:  # pragma: no cover - on_config always runs first
         raise PluginError("内部错误：政策尚未加载。")
     faq_dir = _relative(Path(config.docs_dir) / site.FAQ_DIR)
     try:
-        entries = load_entries(faq_dir, policy)
-        generated = site.pages(policy, entries)
+        every = load_entries(faq_dir, policy, drafts=True)
+        check_trainings(policy, every, faq_dir)
+        entries = [e for e in every if not e.meta.draft]
+        generated = site.pages(policy, entries, _register(policy))
+        index = FaqIndex.build(entries, policy, cache_dir=default_cache_dir(os.environ))
     except ZzxtError as error:
         raise PluginError(error.message) from None
+    # Drafts (e.g. harvested from closed issues) wait for an editor: not built, not searched.
+    for draft in (e for e in every if e.meta.draft):
+        found = files.get_file_from_path(site.entry_page(draft))
+        if found is not None:
+            files.remove(found)
     _Build.entries = {site.entry_page(e): e for e in entries}
+    _Build.related = related_entries(index, entries)
+    guide = page_sections(generated[site.guide_page(policy)])
+    generated[SEARCH_INDEX] = _search_index(policy, index, guide)
     for path, text in generated.items():
         if files.get_file_from_path(path) is not None:
             raise PluginError(
                 f"docs/{path} 与自动生成的页面同名：该页面由政策和常见问题自动生成，请删除此文件。"
             )
         files.append(File.generated(config, path, content=text))
+    if policy.level == "province":
+        for path, data in site.downloads(policy).items():  # the blank 附件1-4 for download
+            files.append(File.generated(config, path, content=data))
+    packaged = resources.files("tracker") / "resources" / "site"
+    for path, name in ((STYLESHEET, "zzxt.css"), (SCRIPT, "zzxt-search.js")):
+        if files.get_file_from_path(path) is None:
+            content = (packaged / name).read_text("utf-8")
+            files.append(File.generated(config, path, content=content))
     _check_polyfills(config)
     return files
+
+
+def _register(policy: Policy) -> Register | None:
+    """The 附件1 register the contacts page lists (`filing.register_file`, from the repository root)."""
+    name = policy.filing.register_file
+    if not name or policy.level != "province":
+        return None
+    path = Path(name)
+    if not path.is_file():
+        log.info(f"没有备案登记文件 {name}，“各市受理方式”页面各市均显示为尚未报送。")
+        return None
+    return load_register(policy, path)
+
+
+def _search_index(policy: Policy, index: FaqIndex, guide: list[Section]) -> str:
+    """Return the search index as a script: a file:// page may load scripts, not fetch JSON.
+
+    The FAQ index is exactly the one `zzxt faq search` builds; the service guide's
+    sections are a second, separate index, so they never change the FAQ's ranking.
+    """
+    cache = default_cache_dir(os.environ)
+    page = site.guide_page(policy).removesuffix(".md") + ".html"
+    report = f"{page}#{REPORT_ANCHOR}"
+    least = policy.triage.faq_min_score
+    data = index.export(min_score=least, report=report)
+    sections = FaqIndex.build_sections(page, guide, policy.site.url, cache_dir=cache)
+    data["sections"] = sections.export(min_score=least * SECTION_SHARE, report=report)
+    data["sections"]["name"] = "服务指南"
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"window.zzxtSearchIndex = {text};\n"
 
 
 def _check_polyfills(config: MkDocsConfig) -> None:
@@ -132,10 +187,12 @@ def _check_polyfills(config: MkDocsConfig) -> None:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # The theme's search indexes nothing: zzxt-search.js answers from SEARCH_INDEX.
+    page.meta["search"] = {"exclude": True}
     entry = _Build.entries.get(page.file.src_uri)
     if entry is None or _Build.policy is None:
         return markdown
-    return site.decorate(_Build.policy, entry, markdown)
+    return site.decorate(_Build.policy, entry, markdown, _Build.related.get(entry.id, ()))
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:

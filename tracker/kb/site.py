@@ -2,7 +2,9 @@
 
 Nothing here knows about mkdocs. `pages()` returns every generated page as
 {path relative to docs/: Markdown}, `nav()` the navigation entries that point at
-them, and `entry_header()` the block shown under an FAQ page's title.
+them, `entry_header()` the block shown under an FAQ page's title and
+`decorate()` a whole FAQ page: its header, related questions, sources and the
+"仍未解决？" box that ends every FAQ page and the guide.
 `tracker/kb/mkdocs_hook.py` hands these to mkdocs, so a change to the policy (a
 deadline, a phone number, a mailbox) reaches the site on the next build.
 
@@ -12,9 +14,12 @@ deadline, a phone number, a mailbox) reaches the site on the next build.
     faq/category/<key>.md     one category
     faq/stage/index.md        school stages
     faq/stage/<key>.md        one school stage (its own entries and the general ones)
+    trainings.md              培训安排: the training register
     faq/trained.md            已培训要求掌握的问题: what the hotline does not accept
     faq/keywords.md           by keyword
     faq/recent.md             recently updated
+    contacts/index.md         (province) each city's public phone and mailbox, blank 附件1-4
+    downloads/*.xlsx          (province) the blank 附件1-4, as files (`downloads()`)
 """
 
 from __future__ import annotations
@@ -23,21 +28,33 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
+from io import BytesIO
 from typing import Any
+from urllib.parse import quote
 
+from tracker.attachments import Register, template_filename, template_workbook
 from tracker.calendar import WorkCalendar
 from tracker.errors import CalendarGapError, InputError
-from tracker.kb.entries import Entry, fill_policy_facts
-from tracker.policy import Category, Policy, cite
+from tracker.forge.kinds import KIND_NAMES, ForgeKind, forge_kind
+from tracker.kb.entries import BASIS_NAMES, SOURCE_KINDS, Entry, Source, fill_policy_facts
+from tracker.kb.trainings import organiser_text, training_label
+from tracker.policy import Category, Policy, Training, cite
 
 HOME = "index.md"
 FAQ_DIR = "faq"
 FAQ_INDEX = "faq/index.md"
 STAGE_INDEX = "faq/stage/index.md"
 TRAINED = "faq/trained.md"
+TRAININGS = "trainings.md"
 KEYWORDS = "faq/keywords.md"
 RECENT = "faq/recent.md"
+CONTACTS = "contacts/index.md"
+DOWNLOADS = "downloads"
 RECENT_LIMIT = 30
+# The common form field a report link fills in with the page's question (a text input
+# on every form: see COMMON_FIELD_IDS in tracker.policy).
+SUMMARY_FIELD = "summary"
 POPULAR_KEYWORDS = 8
 # The worked example of deadline counting: received on the eve of the National Day
 # holiday, so the count skips the holiday and lands on a make-up working Saturday.
@@ -82,16 +99,31 @@ def keyword_anchor(word: str) -> str:
 
 def link(source: str, target: str, anchor: str = "") -> str:
     """Return the relative Markdown link from one page to another."""
-    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
+    rel = _relative(target, posixpath.dirname(source) or ".")
     return rel + (f"#{anchor}" if anchor else "")
+
+
+@cache
+def _relative(target: str, start: str) -> str:
+    # Index pages link to every entry from a handful of folders: tens of thousands of
+    # calls, a few thousand distinct ones at 2,000 entries.
+    return posixpath.relpath(target, start)
 
 
 # Small phrases shared by several pages.
 
 
+def page_url(policy: Policy, page: str) -> str:
+    """Return the address of a generated or FAQ page on the built site.
+
+    The offline plugin turns directory URLs off, so `faq/<id>.md` becomes `faq/<id>.html`.
+    """
+    return policy.site.url.rstrip("/") + "/" + page.removesuffix(".md") + ".html"
+
+
 def reply_days(category: Category) -> str:
     text = f"{category.deadline.breach} 个工作日内答复"
-    return text + "（本省自定）" if category.deadline.local_choice else text
+    return text + "（本工具的设置）" if category.deadline.local_choice else text
 
 
 def stage_names(policy: Policy, entry: Entry) -> str:
@@ -166,7 +198,9 @@ def _grouped_list(policy: Policy, source: str, entries: Sequence[Entry], level: 
 # The pages.
 
 
-def pages(policy: Policy, entries: Sequence[Entry]) -> dict[str, str]:
+def pages(
+    policy: Policy, entries: Sequence[Entry], register: Register | None = None
+) -> dict[str, str]:
     """Return every generated page: {path relative to docs/: Markdown}."""
     out = {
         HOME: home(policy, entries),
@@ -174,6 +208,7 @@ def pages(policy: Policy, entries: Sequence[Entry]) -> dict[str, str]:
         FAQ_INDEX: faq_index(policy, entries),
         STAGE_INDEX: stage_index(policy, entries),
         TRAINED: trained(policy, entries),
+        TRAININGS: trainings(policy, entries),
         KEYWORDS: keywords(policy, entries),
         RECENT: recent(policy, entries),
     }
@@ -181,6 +216,8 @@ def pages(policy: Policy, entries: Sequence[Entry]) -> dict[str, str]:
         out[category_page(category.key)] = category_index(policy, entries, category)
     for stage in policy.stages:
         out[stage_page(stage.key)] = stage_index_page(policy, entries, stage.key)
+    if policy.level == "province":
+        out[CONTACTS] = contacts(policy, register)
     taken = {entry_page(e) for e in entries} & set(out)
     if taken:
         raise SiteError(
@@ -193,6 +230,7 @@ def nav(policy: Policy) -> list[dict[str, Any]]:
     """Return the navigation entries of the generated pages, in mkdocs `nav` form."""
     return [
         {"服务指南": guide_page(policy)},
+        {"培训安排": TRAININGS},
         {
             "常见问题": [
                 FAQ_INDEX,
@@ -203,6 +241,7 @@ def nav(policy: Policy) -> list[dict[str, Any]]:
                 {"最近更新": RECENT},
             ]
         },
+        *([{"各市受理方式": CONTACTS}] if policy.level == "province" else []),
     ]
 
 
@@ -251,7 +290,7 @@ def home(policy: Policy, entries: Sequence[Entry]) -> str:
         + f"# {doc.region}资助系统技术支持\n\n"
         + f"全国学生资助管理信息系统常见问题解答与问题报送指南，"
         f"依据{doc.authority}《{doc.title}》（{doc.number}）。\n\n"
-        + '<label class="zz-search" for="__search">搜索常见问题，例如“忘记密码”</label>\n\n'
+        + search_box()
         + (f'<p class="zz-chips">常用搜索：{chips}</p>\n\n' if chips else "")
         + "</div>\n\n"
         + "## 问题类别\n\n"
@@ -266,6 +305,18 @@ def home(policy: Policy, entries: Sequence[Entry]) -> str:
         + "## 服务联系方式\n\n"
         + "\n".join(contacts)
         + "\n"
+    )
+
+
+def search_box() -> str:
+    """Return the home page's search field; javascripts/zzxt-search.js shows results below it."""
+    return (
+        '<form class="zz-search" role="search" action="" autocomplete="off">\n'
+        '<input type="search" name="q" class="zz-search__input" '
+        'placeholder="搜索常见问题，例如“忘记密码”" aria-label="搜索常见问题" '
+        'autocomplete="off" autocapitalize="off" spellcheck="false" enterkeyhint="search">\n'
+        "</form>\n\n"
+        '<div class="zz-search-inline md-search-result" aria-live="polite" hidden></div>\n\n'
     )
 
 
@@ -335,10 +386,13 @@ def guide(policy: Policy, entries: Sequence[Entry]) -> str:
         _account_section(policy),
         "## 培训要求 {#training}\n\n",
         "".join(f"- {line}\n" for line in policy.guide.training),
-        f"- 培训中要求掌握的内容整理在[已培训要求掌握的问题]({link(src, TRAINED)})中，"
-        f"这些问题不再受理，请在本级通过培训材料和本站解决{_basis(articles.training)}。\n\n",
+        f"- 已登记的培训见[培训安排]({link(src, TRAININGS)})；培训中讲解并要求掌握的问题整理在"
+        f"[已培训要求掌握的问题]({link(src, TRAINED)})中，这些问题不再受理，"
+        f"请在本级通过培训材料和本站解决{_basis(articles.training)}。\n\n",
         "## 数据安全 {#security}\n\n",
         _security_section(policy),
+        "\n",
+        report_box(policy, src),
     ]
     return "".join(parts)
 
@@ -375,15 +429,19 @@ def _deadline_section(policy: Policy) -> str:
     doc = policy.document
     for c in policy.categories:
         basis = (
-            f"{doc.region}自定（{doc.short}未规定）"
+            f"本工具的设置（{doc.short}未规定）"
             if c.deadline.local_choice
             else cite(policy.articles.deadlines) or doc.short
         )
         rows.append(f"| {c.name} | {c.deadline.breach} 个工作日 | {basis} |")
     text = (
-        "各类问题原则上在下列时限内答复：\n\n" + "\n".join(rows) + "\n\n工作日的计算方法：\n\n"
-        "- **收到问题的当天不计**，从第二天开始数；\n"
-        "- 按国务院办公厅公布的放假安排，**法定节假日不算工作日，调休上班的周末算工作日**；\n"
+        "各类问题原则上在下列时限内答复。表中的天数是本工具计时和提醒所用的期限；"
+        f"注明“本工具的设置”的，{doc.short}没有规定时限。\n\n"
+        + "\n".join(rows)
+        + f"\n\n{doc.short}没有规定工作日怎样计算。本工具参照《民法典》关于期间计算的规定"
+        "（第二百零一、二百零三条），按下面的方法计算答复期限，这是本工具的设置，不是文件的规定：\n\n"
+        "- 收到问题的当天不计，从第二天开始数；\n"
+        "- 按国务院办公厅公布的放假安排，法定节假日不算工作日，调休上班的周末算工作日；\n"
         f"- 期限为第 N 个工作日的 23:59:59，一律按北京时间（{zone}）计算。\n\n"
     )
     return text + _deadline_example(policy)
@@ -404,7 +462,8 @@ def _deadline_example(policy: Policy) -> str:
     except CalendarGapError:
         return ""
     lines = [
-        f"例如，{_day(received.date())} {received:%H:%M} 收到问题，当天不计，各类问题的答复期限为：\n",
+        f"例如，{_day(received.date())} {received:%H:%M} 收到问题，按上述方法，"
+        "各类问题的答复期限为：\n",
         "| 类别 | 答复时限 | 答复期限 |",
         "| --- | --- | --- |",
     ]
@@ -554,18 +613,92 @@ def stage_index_page(policy: Policy, entries: Sequence[Entry], stage_key: str) -
 def trained(policy: Policy, entries: Sequence[Entry]) -> str:
     src = TRAINED
     members = [e for e in entries if e.meta.trained]
-    return (
+    rule = f"按{cite(policy.articles.trained)}，" if policy.articles.trained else ""
+    text = (
         _front_matter("已培训要求掌握的问题")
         + "# 已培训要求掌握的问题\n\n"
-        + "下列问题已在培训中讲解并要求各级用户掌握。"
-        + (f"按{cite(policy.articles.trained)}，" if policy.articles.trained else "")
+        + "下列问题已在[培训安排]("
+        + link(src, TRAININGS)
+        + ")所列的培训中讲解并要求各级用户掌握，每个问题注明了讲解它的培训。"
+        + rule
         + "服务电话和邮箱**不受理**这些问题，"
         "请在本级对照答案解决；本级确实无法解决的，报送时请说明已按本站答案尝试的步骤。"
-        f"培训要求见[服务指南]({link(src, guide_page(policy), 'training')}){_basis(policy.articles.training)}。\n\n"
-        + f"共 {len(members)} 篇。\n\n"
-        + _grouped_list(policy, src, members, "##")
-        + "\n"
+        f"培训要求见[服务指南]({link(src, guide_page(policy), 'training')}){_basis(policy.articles.training)}。"
+        "只有登记在培训安排中的培训讲过的问题才列在这里。\n\n" + f"共 {len(members)} 篇。\n\n"
     )
+    if not members:
+        return text + "暂无：目前没有登记讲解过本站问题的培训。\n"
+    parts = []
+    for category in policy.categories:
+        group = [e for e in members if e.meta.category == category.key]
+        if not group:
+            continue
+        lines = [
+            _item(src, e, "；".join(_training_link(policy, src, t) for t in e.trainings))
+            for e in group
+        ]
+        title = f"[{category.name}]({link(src, category_page(category.key))})"
+        parts.append(f"## {title}\n\n" + "\n".join(lines))
+    return text + "\n\n".join(parts) + "\n"
+
+
+def training_anchor(policy: Policy, training: Training) -> str:
+    """Return the HTML id of a training's section on the trainings page."""
+    same_day = [t for t in policy.trainings if t.date == training.date]
+    return f"t{training.date:%Y%m%d}" + (
+        f"-{same_day.index(training) + 1}" if len(same_day) > 1 else ""
+    )
+
+
+def _training_link(policy: Policy, source: str, training: Training) -> str:
+    anchor = training_anchor(policy, training)
+    return f"[{_escape(training_label(training))}]({link(source, TRAININGS, anchor)})"
+
+
+def trainings(policy: Policy, entries: Sequence[Entry]) -> str:
+    """Return the training register as a page: what was trained, when, for whom, with what."""
+    src = TRAININGS
+    published = {e.id: e for e in entries}
+    ordered = sorted(policy.trainings, key=lambda t: t.date, reverse=True)
+    basis = _basis(policy.articles.training)
+    intro = "".join(f"- {line}\n" for line in policy.guide.training)
+    parts = [
+        _front_matter("培训安排"),
+        "# 培训安排\n\n",
+        f"各级资助管理部门组织的资助系统培训{basis}：\n\n" if intro else "",
+        intro + ("\n" if intro else ""),
+        f"下面登记了已组织的培训、培训对象、材料和讲解并要求掌握的问题，共 {len(ordered)} 次。"
+        f"这些问题列入[已培训要求掌握的问题]({link(src, TRAINED)})"
+        + (f"，按{cite(policy.articles.trained)}不再受理" if policy.articles.trained else "")
+        + "；本站只把登记在这里的培训讲过的问题算作已培训问题。\n\n",
+    ]
+    if any(t.example for t in ordered):
+        parts.append(
+            '!!! warning "含示例记录"\n'
+            "    标有“示例记录”的条目是演示用的虚构记录，不是真实组织过的培训。\n\n"
+        )
+    if not ordered:
+        parts.append("暂无登记的培训。\n")
+    for training in ordered:
+        mark = ' <span class="zz-badge">示例记录</span>' if training.example else ""
+        day = training.date
+        heading = f"{day.year}年{day.month}月{day.day}日 {_escape(training.title)}"
+        lines = [
+            f"- 组织：{organiser_text(training)}",
+            f"- 对象：{training.audience}",
+        ]
+        if training.materials:
+            items = "；".join(
+                f"[{_escape(m.title)}]({m.url})" if m.url else _escape(m.title)
+                for m in training.materials
+            )
+            lines.append(f"- 培训材料：{items}")
+        covered = [published[i] for i in training.entries if i in published]
+        lines.append(f"- 讲解并要求掌握的问题（{len(covered)} 个）：")
+        lines += [f"    {_item(src, e)}" for e in covered]
+        anchor = training_anchor(policy, training)
+        parts.append(f"## {heading}{mark} {{#{anchor}}}\n\n" + "\n".join(lines) + "\n\n")
+    return "".join(parts)
 
 
 def _keyword_groups(entries: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:
@@ -617,8 +750,16 @@ def recent(policy: Policy, entries: Sequence[Entry], limit: int = RECENT_LIMIT) 
 # What each FAQ page shows about itself.
 
 
+def basis_badges(entry: Entry) -> str:
+    """Return the badges saying what an answer rests on, lead first."""
+    return " ".join(
+        f'<span class="zz-basis zz-basis-{key.replace("_", "-")}">{BASIS_NAMES[key]}</span>'
+        for key in entry.meta.basis
+    )
+
+
 def entry_header(policy: Policy, entry: Entry) -> str:
-    """Return the Markdown shown under an FAQ page's title: where it belongs, its keywords."""
+    """Return the Markdown shown under an FAQ page's title: basis, place, trainings, keywords."""
     src = entry_page(entry)
     meta = entry.meta
     category = policy.category(meta.category)
@@ -634,27 +775,192 @@ def entry_header(policy: Policy, entry: Entry) -> str:
     facts = [where, f"适用学段：{stages}"]
     if meta.trained:
         facts.append(f"[已培训要求掌握]({link(src, TRAINED)})")
-    facts.append(f"更新于 {meta.updated.isoformat()}")
+    facts.append(f"内容更新于 {meta.updated.isoformat()}")
     words = " ".join(
         f"[{w}]({link(src, KEYWORDS, keyword_anchor(w))}){{ .zz-chip }}" for w in meta.keywords
     )
-    text = '<div class="zz-meta" markdown>\n\n' + " · ".join(facts) + "\n\n"
+    text = '<div class="zz-meta" markdown>\n\n'
+    badges = basis_badges(entry)
+    if badges:
+        text += f"依据：{badges}\n\n"
+    text += " · ".join(facts) + "\n\n"
+    if entry.trainings:
+        covered = "；".join(_training_link(policy, src, t) for t in entry.trainings)
+        rule = f"按{cite(policy.articles.trained)}，" if policy.articles.trained else ""
+        text += f"讲解本问题的培训：{covered}。{rule}已培训要求掌握的问题不予受理。\n\n"
     text += f"关键词：{words}\n\n"
     if meta.aliases:
         text += "其他问法：" + "；".join(_escape(a) for a in meta.aliases) + "\n\n"
     return text + "</div>\n"
 
 
-def entry_footer(entry: Entry) -> str:
-    """Return the sources an answer was written from, as a closing note."""
-    if not entry.meta.sources:
+def _source_line(source: Source) -> str:
+    title = _escape(source.title)
+    where = f"（{source.region}）" if source.region else ""
+    kind = SOURCE_KINDS[source.kind]
+    named = f"[{title}]({source.url})" if source.url else f"{title}（无网络地址）"
+    return f"- {named}{where} <small>{kind}</small>"
+
+
+def entry_footer(policy: Policy, entry: Entry) -> str:
+    """Return the articles and sources an answer was written from, official ones first."""
+    lines = []
+    if entry.meta.articles:
+        doc = policy.document
+        lines.append(
+            f"- {doc.short}（{doc.number}）{cite(entry.meta.articles)} <small>本省规定</small>"
+        )
+    order = list(SOURCE_KINDS)
+    ranked = sorted(entry.meta.sources, key=lambda s: order.index(s.kind))
+    lines += [_source_line(s) for s in ranked]
+    if not lines:
         return ""
-    items = "\n".join(f"- <{url}>" if "://" in url else f"- {url}" for url in entry.meta.sources)
-    return f'\n\n<div class="zz-sources" markdown>\n\n参考资料：\n\n{items}\n\n</div>\n'
+    return (
+        '\n\n<div class="zz-sources" markdown data-search-exclude>\n\n'
+        "依据和参考资料（官方发布的在前；文档分享网站上的资料是他人上传的副本，仅供参考）：\n\n"
+        + "\n".join(lines)
+        + "\n\n</div>\n"
+    )
 
 
-def decorate(policy: Policy, entry: Entry, markdown: str) -> str:
-    """Return an FAQ page's Markdown with its header after the title and sources at the end."""
+def related_block(entry: Entry, related: Sequence[Entry]) -> str:
+    """Return the list of related questions at the end of an FAQ page."""
+    if not related:
+        return ""
+    src = entry_page(entry)
+    items = "\n".join(_item(src, e) for e in related)
+    return f'\n\n<div class="zz-related" markdown data-search-exclude>\n\n**相关问题**\n\n{items}\n\n</div>\n'
+
+
+# "仍未解决？": the report links that end every FAQ page and the guide.
+
+
+def tracker_kind(policy: Policy) -> ForgeKind | None:
+    """Return the forge the site's report buttons open, or None when the policy names none."""
+    tracker = policy.site.tracker
+    if tracker is None:
+        return None
+    try:
+        return forge_kind(tracker.forge)
+    except KeyError:
+        raise SiteError(
+            f"政策文件 site.tracker.forge 为 {tracker.forge}，应为 {'、'.join(KIND_NAMES)} 之一。"
+        ) from None
+
+
+def new_issue_link(
+    policy: Policy, category_key: str, stage: str | None = None, summary: str = ""
+) -> str | None:
+    """Return the tracker's new-issue address with the category's form and what is known filled in."""
+    kind = tracker_kind(policy)
+    tracker = policy.site.tracker
+    if kind is None or tracker is None:
+        return None
+    report = policy.report
+    title = policy.subject(report.city_placeholder, stage or report.stage_placeholder, category_key)
+    fields = {}
+    form = policy.forms.categories[category_key]
+    text_fields = {f.id for f in (*policy.forms.common, *form.fields) if f.type != "dropdown"}
+    if summary and SUMMARY_FIELD in text_fields:
+        fields[SUMMARY_FIELD] = summary
+    file = policy.forms.categories[category_key].file
+    return kind.new_issue_url(
+        tracker.url, tracker.repo, file, title + report.title_separator, fields
+    )
+
+
+def mailto_link(
+    policy: Policy, category_key: str, stage: str | None = None, page: str | None = None
+) -> str:
+    """Return a `mailto:` to the category's mailboxes with the subject and items of a report."""
+    report = policy.report
+    subject = policy.subject(
+        report.city_placeholder, stage or report.stage_placeholder, category_key
+    )
+    lines = [f"{item}：" for item in report.required_items]
+    if page is not None:
+        lines += ["", f"已查阅的知识库页面：{page_url(policy, page)}"]
+    to = ",".join(policy.mailboxes_for(category_key))
+    body = "\r\n".join(lines)
+    return f"mailto:{to}?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+
+
+def _report_row(
+    policy: Policy, category: Category, stage: str | None, summary: str, page: str | None
+) -> str:
+    boxes = policy.mailboxes_for(category.key)
+    report = policy.report
+    subject = policy.subject(
+        report.city_placeholder, stage or report.stage_placeholder, category.key
+    )
+    issue = new_issue_link(policy, category.key, stage, summary)
+    buttons = []
+    if issue is not None:
+        buttons.append(f"[在线提交{category.name}]({issue}){{ .md-button .md-button--primary }}")
+    buttons.append(
+        f"[发邮件报送{category.name}]({mailto_link(policy, category.key, stage, page)}){{ .md-button }}"
+    )
+    both = "（须同时发送）" if len(boxes) > 1 else ""
+    form = f"，并附上{category.report_form}" if category.report_form else ""
+    return (
+        " ".join(buttons)
+        + f"\n\n邮件发送至 {'、'.join(boxes)}{both}{form}；主题已写成“{subject}”，"
+        "请把其中的 XX 改为实际的地市和学段。"
+    )
+
+
+def report_box(policy: Policy, source: str, entry: Entry | None = None) -> str:
+    """Return the "仍未解决？" box: report buttons and e-mail links for a page's category or all."""
+    report = policy.report
+    scope = "、".join(policy.accepted_units)
+    lower = f"{policy.guide.lower_levels.rstrip('。')}。" if policy.guide.lower_levels else ""
+    guide_link = link(source, guide_page(policy), "channels")
+    parts = [
+        '<div class="zz-report" markdown data-search-exclude>\n\n<p class="zz-report-title">仍未解决？</p>\n\n'
+    ]
+    if entry is not None:
+        meta = entry.meta
+        category = policy.category(meta.category)
+        stage = None
+        if len(meta.stages) == 1:
+            stage = next(s.name for s in policy.stages if s.key == meta.stages[0])
+        kind = category.name
+        if meta.subcategory:
+            sub = next(s for s in category.subcategories if s.key == meta.subcategory)
+            kind += f"（{sub.name}）"
+        parts.append(f"本问题属于**{kind}**。")
+        choose = []
+        if meta.subcategory:
+            choose.append(f"子类选“{sub.name}”")
+        if stage is None:
+            choose.append("学段选本单位的学段")
+        if policy.site.tracker is not None:
+            parts.append(
+                "在线提交时，表单已选好类别、填好标题开头和问题简要描述；"
+                + "地市等下拉框须自己选择"
+                + (f"（{'，'.join(choose)}）" if choose else "")
+                + "。"
+            )
+        parts.append("\n\n" + _report_row(policy, category, stage, meta.title, entry_page(entry)))
+    else:
+        parts.append("按问题类别选择报送方式：\n\n")
+        parts.append(
+            "\n\n".join(
+                f"**{c.name}**：" + _report_row(policy, c, None, "", None)
+                for c in policy.categories
+            )
+        )
+    parts.append(
+        f"\n\n只受理{scope}报送的问题{_basis(policy.articles.scope)}。{lower}"
+        f"来电和邮件须写明{'、'.join(report.required_items)}，"
+        f"不要填写学生的身份证号、银行卡号等个人信息。详见[服务指南]({guide_link})。\n\n"
+    )
+    parts.append("</div>\n")
+    return "".join(parts)
+
+
+def decorate(policy: Policy, entry: Entry, markdown: str, related: Sequence[Entry] = ()) -> str:
+    """Return an FAQ page's Markdown: header under the title; related, sources and report box at the end."""
     header = entry_header(policy, entry)
     markdown = fill_policy_facts(policy, Entry(entry.meta, markdown, entry.path))
     match = re.search(r"^# .*$", markdown, re.M)
@@ -662,4 +968,82 @@ def decorate(policy: Policy, entry: Entry, markdown: str) -> str:
         body = header + "\n" + markdown
     else:
         body = markdown[: match.end()] + "\n\n" + header + markdown[match.end() :]
-    return body.rstrip() + entry_footer(entry) + "\n"
+    return (
+        body.rstrip()
+        + related_block(entry, related)
+        + entry_footer(policy, entry)
+        + "\n"
+        + report_box(policy, entry_page(entry), entry)
+    )
+
+
+# Each city's public contacts (第七条) and the blank forms.
+
+
+def contacts_url(policy: Policy) -> str:
+    """Return the address of the contacts page (where reminders point for the templates)."""
+    return policy.site.url + CONTACTS.removesuffix("index.md")
+
+
+def download_paths(policy: Policy) -> list[tuple[int, str]]:
+    """Return each blank form the policy defines with its path on the site, in form order."""
+    if policy.attachments is None:
+        return []
+    numbers = sorted(f.number for f in policy.attachments.forms)
+    return [(n, f"{DOWNLOADS}/{template_filename(policy, n)}") for n in numbers]
+
+
+def downloads(policy: Policy) -> dict[str, bytes]:
+    """Return the blank 附件1-4 as .xlsx files: {path relative to docs/: content}."""
+    files = {}
+    for number, path in download_paths(policy):
+        buffer = BytesIO()
+        template_workbook(policy, number).save(buffer)
+        files[path] = buffer.getvalue()
+    return files
+
+
+def _cell(text: str) -> str:
+    return _escape(text).replace("|", "\\|")
+
+
+def contacts(policy: Policy, register: Register | None) -> str:
+    """Return the page listing each city's public phone and mailbox, from its latest filing."""
+    src = CONTACTS
+    expected = [c for c in policy.cities if c not in policy.filing.exclude]
+    latest: dict[str, tuple[int, str, str]] = {}
+    for filing in register.filings if register is not None else []:
+        if filing.city in expected and filing.year >= latest.get(filing.city, (0, "", ""))[0]:
+            latest[filing.city] = (filing.year, filing.phone, filing.email)
+    rows = ["| 地市 | 受理电话 | 受理邮箱 | 备案年度 |", "| --- | --- | --- | --- |"]
+    for city in expected:
+        if city in latest:
+            year, phone, email = latest[city]
+            rows.append(f"| {_cell(city)} | {_cell(phone)} | {_cell(email)} | {year} |")
+        else:
+            rows.append(f"| {_cell(city)} | 尚未报送 | 尚未报送 | — |")
+    basis = _basis(policy.articles.filing)
+    lower = f"{policy.guide.lower_levels}\n\n" if policy.guide.lower_levels else ""
+    forms = [
+        f"- [{layout_name(policy, n)}](<{link(src, path)}>)" for n, path in download_paths(policy)
+    ]
+    return (
+        _front_matter("各市受理方式", browse=False)
+        + "# 各市受理电话和邮箱\n\n"
+        + lower
+        + f"各地市教育局公开本市的受理电话和受理邮箱{basis}。下表取自各市最近一次报送的备案表"
+        "（附件1），由受理部门登记后随知识库更新。\n\n"
+        + "\n".join(rows)
+        + "\n\n## 报送附件模板 {#downloads}\n\n"
+        + (
+            "各表均为 Excel 工作簿（.xlsx），附件2-4 按学段分工作表。\n\n" + "\n".join(forms)
+            if forms
+            else "本省政策没有设置报送附件。"
+        )
+        + "\n"
+    )
+
+
+def layout_name(policy: Policy, number: int) -> str:
+    assert policy.attachments is not None
+    return f"附件{number} {policy.attachments.form(number).title}"

@@ -26,6 +26,7 @@ from tracker.sandbox.state import (
     FileEdit,
     Forbidden,
     Invalid,
+    Malformed,
     Missing,
     Refusal,
     Repo,
@@ -36,6 +37,7 @@ from tracker.sandbox.state import (
     StoredLabel,
     Unauthenticated,
     World,
+    mentions,
 )
 
 OPERATIONS = ("create", "update", "delete")
@@ -58,9 +60,11 @@ class GiteaApi(Api):
         r("GET", "/orgs/{org}/teams/search", self.search_teams)
         r("GET", "/teams/{id:int}/members", self.list_team_members)
         r("GET", repo, self.get_repo)
+        r("GET", repo + "/assignees", self.list_assignees)
+        r("GET", repo + "/collaborators/{login}/permission", self.get_permission)
         r("GET", repo + "/labels", self.list_labels)
         r("POST", repo + "/labels", self.create_label)
-        r("GET", repo + "/labels/{id:int}", self.get_label)
+        r("GET", repo + "/labels/{id}", self.get_label)
         r("PATCH", repo + "/labels/{id:int}", self.edit_label)
         r("DELETE", repo + "/labels/{id:int}", self.delete_label)
         r("GET", repo + "/issues", self.list_issues)
@@ -112,6 +116,8 @@ class GiteaApi(Api):
             return self._error(req, 401, "token is required")
         if isinstance(error, Forbidden):
             return self._error(req, 403, "user should have write permission to the repository")
+        if isinstance(error, Malformed):
+            return self._error(req, 400, error.message)
         if isinstance(error, AlreadyExists | Invalid | ShaMissing | ShaMismatch):
             # Gitea 1.27's swagger documents 422 for all of these (no 409 anywhere).
             return self._error(req, 422, error.message)
@@ -303,8 +309,12 @@ class GiteaApi(Api):
             "object_format_name": "sha1",
         }
         if req.user is not None:
-            push = self.world.can_write(repo, req.user)
-            data["permissions"] = {"admin": push, "push": push, "pull": True}
+            level = self.world.permission(repo, req.user)
+            data["permissions"] = {
+                "admin": level == "admin",
+                "push": level in ("write", "admin"),
+                "pull": level != "none",
+            }
         return data
 
     def contents_json(
@@ -394,23 +404,51 @@ class GiteaApi(Api):
         )
 
     def _labels_from(self, repo: Repo, values: Any) -> list[StoredLabel]:
-        """Read an issue's label list: ids, or names as Gitea accepts since 1.22."""
+        """Read the labels to add to or set on an issue, as Gitea 1.27 does.
+
+        Either all ids or all names (a mix is 400, prepareForReplaceOrAdd in
+        issue_label.go); ids that do not exist are dropped without complaint, a
+        name stands for every label of that name, and a digit string is a name.
+        """
         if not isinstance(values, list):
             raise Invalid("Label", "labels", "labels must be a list of ids or names")
-        labels = []
+        ids: list[int] = []
+        names: list[str] = []
         for value in values:
-            if isinstance(value, int) and not isinstance(value, bool):
-                label = repo.labels.get(value)
-            elif isinstance(value, str):
-                label = (
-                    repo.labels.get(int(value)) if value.isdigit() else repo.label_by_name(value)
-                )
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise Malformed("a label must be an integer or a string")
+            if isinstance(value, str):
+                names.append(value)
             else:
-                label = None
-            if label is None:
-                raise Invalid("Label", "labels", f"label {value!r} does not exist")
-            labels.append(label)
-        return labels
+                ids.append(int(value))
+        if ids and names:
+            raise Malformed("labels should be an array of strings or integers")
+        folded = {n.casefold() for n in names}
+        wanted = set(ids) | {lb.id for lb in repo.labels.values() if lb.name.casefold() in folded}
+        return [repo.labels[i] for i in sorted(wanted) if i in repo.labels]
+
+    def _new_issue_labels(self, repo: Repo, values: Any) -> list[StoredLabel]:
+        """Labels of a new issue: ids only (CreateIssueOption.Labels is []int64); unknown dropped."""
+        if not isinstance(values, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in values
+        ):
+            raise Invalid("CreateIssueOption", "labels", "labels must be a list of label ids")
+        return [repo.labels[i] for i in dict.fromkeys(values) if i in repo.labels]
+
+    def _assignees(self, repo: Repo, logins: list[str]) -> list[str]:
+        """Check that each login may be assigned: an existing user with write access."""
+        for login in logins:
+            user = self.world.user(login)
+            if user is None:
+                raise Invalid("Issue", "assignees", f"user does not exist [name: {login}]")
+            if not self.world.can_write(repo, user):
+                raise Invalid("Issue", "assignees", f"user {login} does not have access to repo")
+        return logins
+
+    def _ref(self, req: Request, repo: Repo) -> None:
+        ref = req.query.get("ref")
+        if ref and ref not in (repo.default_branch, *(c.sha for c in repo.commits)):
+            raise Missing(f"no such ref {ref}")
 
     def _between(self, req: Request, moment: datetime) -> bool:
         since, before = req.since_arg(), req.since_arg("before")
@@ -452,6 +490,37 @@ class GiteaApi(Api):
     def get_repo(self, req: Request, owner: str, repo: str) -> Response:
         return Response(200, self.repo_json(req, self._repo(req, owner, repo)))
 
+    def list_assignees(self, req: Request, owner: str, repo: str) -> Response:
+        """Users with write access (GetAssignees): one unpaged answer."""
+        found = self._repo(req, owner, repo)
+        return Response(200, [self.user_json(req, u.login) for u in self.world.assignable(found)])
+
+    def get_permission(self, req: Request, owner: str, repo: str, login: str) -> Response:
+        """GetRepoPermissions: only for oneself, unless the caller administers the repository."""
+        found = self._repo(req, owner, repo)
+        if req.user is None:
+            raise Unauthenticated("token is required")
+        own = req.user.login.casefold() == login.casefold()
+        if not own and self.world.permission(found, req.user) != "admin":
+            return self._error(
+                req,
+                403,
+                "Only admins can query all permissions, repo admins can query all repo "
+                "permissions, collaborators can query only their own",
+            )
+        user = self.world.user(login)
+        if user is None:
+            raise Missing("user does not exist")
+        level = self.world.permission(found, user)
+        return Response(
+            200,
+            {
+                "permission": level,
+                "role_name": level,
+                "user": self.user_json(req, user.login),
+            },
+        )
+
     # ---- labels ------------------------------------------------------------
 
     def list_labels(self, req: Request, owner: str, repo: str) -> Response:
@@ -463,12 +532,22 @@ class GiteaApi(Api):
         found, _ = self._writable(req, owner, repo)
         name = req.body_str("name", required=True) or ""
         color = req.body_str("color", required=True) or ""
-        label = self.world.create_label(found, name, color, req.body_str("description") or "")
+        # Gitea does not check that a label's name is unused: a second request with the
+        # same name makes a second label (models/issues/label.go, NewLabel).
+        label = self.world.create_label(
+            found, name, color, req.body_str("description") or "", unique=False
+        )
         return Response(201, self.label_json(req, found, label))
 
     def get_label(self, req: Request, owner: str, repo: str, id: str) -> Response:
         found = self._repo(req, owner, repo)
-        return Response(200, self.label_json(req, found, self.world.label(found, id=int(id))))
+        # Anything that is not a number is looked up as a name (GetLabel in label.go).
+        label = (
+            self.world.label(found, id=int(id))
+            if id.isdigit()
+            else self.world.label(found, name=id)
+        )
+        return Response(200, self.label_json(req, found, label))
 
     def edit_label(self, req: Request, owner: str, repo: str, id: str) -> Response:
         found, _ = self._writable(req, owner, repo)
@@ -499,6 +578,8 @@ class GiteaApi(Api):
             raise Invalid("Issue", "type", "type must be issues or pulls")
         wanted = {n.strip().casefold() for n in req.query.get("labels", "").split(",") if n.strip()}
         creator = req.query.get("created_by", "").casefold()
+        assigned = req.query.get("assigned_by", "").casefold()
+        mentioned = req.query.get("mentioned_by", "").casefold()
         words = req.query.get("q", "").casefold()
         issues = [
             i
@@ -508,6 +589,8 @@ class GiteaApi(Api):
             and self._between(req, i.updated_at)
             and wanted <= {found.labels[x].name.casefold() for x in i.labels}
             and (not creator or i.user.casefold() == creator)
+            and (not assigned or assigned in {a.casefold() for a in i.assignees})
+            and (not mentioned or mentions(found, i, mentioned))
             and (not words or words in (i.title + "\n" + i.body).casefold())
         ]
         issues.sort(key=lambda i: (i.created_at, i.number), reverse=True)
@@ -516,10 +599,11 @@ class GiteaApi(Api):
     def create_issue(self, req: Request, owner: str, repo: str) -> Response:
         found, user = self._writable(req, owner, repo)
         body = req.body_dict()
-        labels = self._labels_from(found, body.get("labels") or [])
+        labels = self._new_issue_labels(found, body.get("labels") or [])
         assignees = [str(a) for a in body.get("assignees") or []]
         if body.get("assignee"):
             assignees.append(str(body["assignee"]))
+        self._assignees(found, assignees)
         issue = self.world.create_issue(
             found,
             user,
@@ -545,7 +629,7 @@ class GiteaApi(Api):
         elif "assignee" in body:
             assignees = [str(body["assignee"])] if body["assignee"] else []
         if assignees is not None:
-            self.world.set_assignees(found, issue, user, assignees)
+            self.world.set_assignees(found, issue, user, self._assignees(found, assignees))
         self.world.edit_issue(
             found, issue, user, req.body_str("title"), req.body_str("body"), req.body_str("state")
         )
@@ -639,6 +723,7 @@ class GiteaApi(Api):
 
     def get_contents(self, req: Request, owner: str, repo: str, filepath: str = "") -> Response:
         found = self._repo(req, owner, repo)
+        self._ref(req, found)
         path = filepath.strip("/")
         file = found.files.get(path)
         if file is not None:

@@ -22,6 +22,7 @@ class Request:
     body: JSON
     base: str  # "http://host:port", as the client addressed us
     user: Account | None = None
+    accept: str = ""  # the Accept header: GitHub's media types choose body, body_html, body_text
 
     def int_arg(self, name: str, default: int) -> int:
         value = self.query.get(name, "")

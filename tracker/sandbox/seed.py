@@ -37,11 +37,18 @@ HINT = "沙箱种子文件的写法见 docs/admin/sandbox.md。"
 
 
 class SeedUser(Strict):
-    login: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    # `name[bot]` is how GitHub shows an app's account (github-actions[bot]); always a Bot.
+    login: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")
     token: str | None = Field(default=None, min_length=1)
     type: Literal["User", "Bot"] = "User"
     name: str = ""
     email: str = ""
+
+    @model_validator(mode="after")
+    def _app_accounts_are_bots(self) -> SeedUser:
+        if self.login.endswith("[bot]") and self.type != "Bot":
+            raise LocatedError(("type",), "以 [bot] 结尾的账号是应用账号，type 应为 Bot")
+        return self
 
 
 class SeedLabel(Strict):
@@ -55,6 +62,8 @@ class SeedComment(Strict):
     body: str = Field(min_length=1)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # GitHub: the app the comment was made through (`performed_via_github_app`), by its slug.
+    via_app: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9-]*)?$")
 
 
 class SeedIssue(Strict):
@@ -84,6 +93,8 @@ class SeedRepo(Strict):
     description: str = ""
     default_branch: str = Field(default="main", min_length=1)
     writers: list[str] | None = None
+    admins: list[str] = []
+    readers: list[str] | None = None
     labels: list[SeedLabel] = []
     issues: list[SeedIssue] = []
     files: dict[str, str] = {}
@@ -167,13 +178,22 @@ def default_seed() -> Seed:
             SeedUser(login="admin", token=DEFAULT_ADMIN_TOKEN),
             SeedUser(login="zzxt-bot", token=DEFAULT_BOT_TOKEN, type="Bot"),
         ],
-        repos=[SeedRepo(name=DEFAULT_REPO)],
+        repos=[SeedRepo(name=DEFAULT_REPO, admins=["admin"])],
     )
 
 
 def parse_seed(text: str, source: str) -> Seed:
     """Validate seed text (YAML or JSON); raise `InputError` in Chinese."""
-    return validate_yaml(Seed, text, source, kind="沙箱种子文件", hint=HINT, error=InputError)
+    is_json = source.lower().endswith(".json") or text.lstrip().startswith(("{", "["))
+    return validate_yaml(
+        Seed,
+        text,
+        source,
+        kind="沙箱种子文件",
+        hint=HINT,
+        error=InputError,
+        syntax="JSON" if is_json else "YAML",
+    )
 
 
 def load_seed(path: Path) -> Seed:
@@ -199,8 +219,10 @@ def build_world(seed: Seed) -> World:
         for login in t.members:
             world.ensure_user(login)
     for r in seed.repos:
-        repo = world.add_repo(r.name, r.private, r.writers, r.description, r.default_branch)
-        for login in r.writers or []:
+        repo = world.add_repo(
+            r.name, r.private, r.writers, r.description, r.default_branch, r.admins, r.readers
+        )
+        for login in [*(r.writers or []), *r.admins, *(r.readers or [])]:
             world.ensure_user(login)
         for sl in r.labels:
             label = StoredLabel(
@@ -296,7 +318,13 @@ def _seed_issue(world: World, full_name: str, number: int, si: SeedIssue) -> Non
         c_created = _aware(sc.created_at, created)
         c_updated = _aware(sc.updated_at, c_created)
         comment = StoredComment(
-            world.next_id("comment"), number, commenter.login, sc.body, c_created, c_updated
+            world.next_id("comment"),
+            number,
+            commenter.login,
+            sc.body,
+            c_created,
+            c_updated,
+            sc.via_app,
         )
         repo.comments[comment.id] = comment
         latest = max(latest, c_updated)

@@ -29,27 +29,40 @@ from tracker.sandbox.state import World
 CONTROL = "/_sandbox"
 # Query parameters that may carry a token (Gitea still accepts them); never logged.
 SECRET_PARAMS = {"token", "access_token", "sudo"}
+# Before handling: the request changes nothing.
 FAULTS = ("502", "drop", "429")
+# After handling: the request took effect, its answer never arrives.
+LOST = ("lost-502", "lost-drop")
 
 
 class Faults:
-    """Decide, in arrival order and reproducibly, which API requests fail."""
+    """Decide, in arrival order and reproducibly, which API requests fail, and how.
 
-    def __init__(self, rate: float, seed: int, retry_after: int = 1) -> None:
+    `rate` of the requests fail before they are handled (502, a closed
+    connection, 429); `lost` of them are handled and then lose their answer
+    (502 from a proxy, or the connection closes), which is what a real server
+    behind a flaky network does to a write now and then.
+    """
+
+    def __init__(self, rate: float, seed: int, retry_after: int = 1, lost: float = 0.0) -> None:
         self.rate = rate
+        self.lost = lost
         self.retry_after = retry_after  # seconds a 429 asks the client to wait
         self.random = random.Random(seed)
         self.lock = threading.Lock()
 
     def draw(self) -> str | None:
-        if self.rate <= 0:
+        if self.rate <= 0 and self.lost <= 0:
             return None
         with self.lock:
             draw = self.random.random()  # one draw per request, in arrival order
-        if draw >= self.rate:
-            return None
-        # The faulted share splits evenly between the three kinds.
-        return FAULTS[min(int(draw / self.rate * len(FAULTS)), len(FAULTS) - 1)]
+        if draw < self.rate:
+            # The faulted share splits evenly between the three kinds.
+            return FAULTS[min(int(draw / self.rate * len(FAULTS)), len(FAULTS) - 1)]
+        draw -= self.rate
+        if draw < self.lost:
+            return LOST[min(int(draw / self.lost * len(LOST)), len(LOST) - 1)]
+        return None
 
 
 class RequestLog:
@@ -144,7 +157,12 @@ class Handler(BaseHTTPRequestHandler):
             malformed = False
         host = self.headers.get("Host") or self.server.netloc()
         req = Request(
-            self.command, parts.path, dict(parse_qsl(parts.query)), body, f"http://{host}"
+            self.command,
+            parts.path,
+            dict(parse_qsl(parts.query)),
+            body,
+            f"http://{host}",
+            accept=self.headers.get("Accept", ""),
         )
         if parts.path == CONTROL or parts.path.startswith(CONTROL + "/"):
             self._send(self._control(req))
@@ -153,9 +171,25 @@ class Handler(BaseHTTPRequestHandler):
         if api is None:
             self._send(Response(404, {"message": "Not Found"}))
             return
-        fault = (
-            self.server.faults.draw()
-        )  # before any processing: a faulted request changes nothing
+        fault = self.server.faults.draw()
+        if fault in LOST:
+            # The request takes effect; then its answer is lost on the way back.
+            if not malformed:
+                with self.server.world.lock:
+                    api.handle(req, self._token())
+            if fault == "lost-drop":
+                self._record(req, 0, None)
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            response = Response(502, {"message": "Bad Gateway"})
+            if isinstance(api, GithubApi):
+                with self.server.world.lock:
+                    response.headers.update(api.rate_headers(api.user_for(self._token())[1]))
+            self._record(req, response.status, response.body)
+            self._send(response)
+            return
+        # Before any processing: a faulted request changes nothing.
         if fault == "drop":
             self._record(req, 0, None)
             self.close_connection = True
@@ -299,6 +333,7 @@ class Sandbox:
         faults: float = 0.0,
         fault_seed: int = 0,
         retry_after: int = 1,
+        lost_answers: float = 0.0,
         record_bodies: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -309,7 +344,7 @@ class Sandbox:
         self.seed = seed or default_seed()
         self.world = build_world(self.seed)
         self.log = RequestLog(record_bodies)
-        self._faults = Faults(faults, fault_seed, retry_after)
+        self._faults = Faults(faults, fault_seed, retry_after, lost_answers)
         self._address = (host, port)
         self._on_request = on_request
         self._server: SandboxServer | None = None
@@ -352,9 +387,11 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def set_fault_rate(self, rate: float) -> None:
-        """Change the share of failing requests, e.g. 0 for a clean rerun on the same state."""
+    def set_fault_rate(self, rate: float, lost_answers: float | None = None) -> None:
+        """Change the share of failing requests (and of lost answers), e.g. 0 for a clean rerun."""
         self._faults.rate = rate
+        if lost_answers is not None:
+            self._faults.lost = lost_answers
 
     def requests(self) -> list[dict[str, JSON]]:
         """Return the request log (the same list as GET /_sandbox/requests)."""

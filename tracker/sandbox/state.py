@@ -65,6 +65,10 @@ class Invalid(Refusal):
         self.field = field_name
 
 
+class Malformed(Refusal):
+    """A request the API cannot make sense of (400)."""
+
+
 class ShaMissing(Refusal):
     """An existing file was written without the sha of its current version."""
 
@@ -84,6 +88,10 @@ class Account:
     created_at: datetime = field(default_factory=utc_now)
 
 
+# A repository permission, weakest first: what both APIs' permission endpoints report.
+PERMISSIONS = ("none", "read", "write", "admin")
+
+
 @dataclass
 class StoredLabel:
     id: int
@@ -100,6 +108,7 @@ class StoredComment:
     body: str
     created_at: datetime
     updated_at: datetime
+    via_app: str = ""  # GitHub: the app the comment was made through (performed_via_github_app)
 
 
 @dataclass
@@ -179,7 +188,9 @@ class Repo:
     updated_at: datetime
     description: str = ""
     default_branch: str = "main"
-    writers: list[str] | None = None
+    writers: list[str] | None = None  # None: every user with a token may write
+    admins: list[str] = field(default_factory=list)  # besides the owner
+    readers: list[str] | None = None  # None: every user may read
     labels: dict[int, StoredLabel] = field(default_factory=dict)
     issues: dict[int, StoredIssue] = field(default_factory=dict)
     comments: dict[int, StoredComment] = field(default_factory=dict)
@@ -192,9 +203,10 @@ class Repo:
         return f"{self.owner}/{self.name}"
 
     def label_by_name(self, name: str) -> StoredLabel | None:
-        # Both forges compare label names without regard to case.
+        # Both forges compare label names without regard to case; of several, the oldest.
         folded = name.casefold()
-        return next((lb for lb in self.labels.values() if lb.name.casefold() == folded), None)
+        found = [lb for lb in self.labels.values() if lb.name.casefold() == folded]
+        return min(found, key=lambda lb: lb.id, default=None)
 
     def issue_comments(self, number: int) -> list[StoredComment]:
         return [c for c in self.comments.values() if c.issue_number == number]
@@ -250,6 +262,8 @@ class World:
         existing = self.user(login)
         if existing is not None:
             return existing
+        if login.endswith("[bot]"):
+            type = "Bot"  # GitHub Apps act as `name[bot]`, always of type Bot
         user = Account(self.next_id("user"), login, token, type, name, email, self.clock())
         self.users[login.casefold()] = user
         return user
@@ -273,6 +287,8 @@ class World:
         writers: list[str] | None = None,
         description: str = "",
         default_branch: str = "main",
+        admins: list[str] | None = None,
+        readers: list[str] | None = None,
     ) -> Repo:
         owner, name = full_name.split("/", 1)
         if self.user(owner) is None:
@@ -288,21 +304,44 @@ class World:
             description,
             default_branch,
             writers,
+            list(admins or []),
+            readers,
         )
         self.repos[full_name.casefold()] = repo
         return repo
 
     def repo(self, owner: str, name: str, viewer: Account | None) -> Repo:
-        """Return a repository the viewer may read; private ones are 404 to anonymous callers."""
+        """Return a repository the viewer may read; private ones are 404 to anyone else."""
         repo = self.repos.get(f"{owner}/{name}".casefold())
-        if repo is None or (repo.private and viewer is None):
+        if repo is None or (repo.private and self.permission(repo, viewer) == "none"):
             raise Missing("Not Found")
         return repo
 
+    def permission(self, repo: Repo, user: Account | None) -> str:
+        """Return the user's permission on the repository: none, read, write or admin."""
+        if user is None:
+            return "none"
+        login = user.login.casefold()
+        if login == repo.owner.casefold() or login in _folded(repo.admins):
+            return "admin"
+        if repo.writers is None:
+            if user.token is not None:
+                return "write"
+        elif login in _folded(repo.writers):
+            return "write"
+        if repo.readers is None or login in _folded(repo.readers):
+            return "read"
+        return "none"
+
     def can_write(self, repo: Repo, user: Account | None) -> bool:
-        if user is None or user.token is None:
-            return False
-        return repo.writers is None or user.login.casefold() in {w.casefold() for w in repo.writers}
+        return self.permission(repo, user) in ("write", "admin")
+
+    def assignable(self, repo: Repo) -> list[Account]:
+        """Users with write access, who may be assigned issues, sorted by login."""
+        users = [u for u in self.users.values() if u.type != "Organization"]
+        return sorted(
+            (u for u in users if self.can_write(repo, u)), key=lambda u: u.login.casefold()
+        )
 
     def require_write(self, repo: Repo, user: Account | None) -> Account:
         if user is None:
@@ -320,11 +359,14 @@ class World:
 
     # ---- labels ------------------------------------------------------------
 
-    def create_label(self, repo: Repo, name: str, color: str, description: str = "") -> StoredLabel:
+    def create_label(
+        self, repo: Repo, name: str, color: str, description: str = "", unique: bool = True
+    ) -> StoredLabel:
+        """Create a label; `unique=False` allows a second one of the same name, as Gitea does."""
         name = name.strip()
         if not name:
             raise Invalid("Label", "name", "name is empty")
-        if repo.label_by_name(name) is not None:
+        if unique and repo.label_by_name(name) is not None:
             raise AlreadyExists("Label", "name", f"label {name!r} already exists")
         label = StoredLabel(self.next_id("label"), name, _color(color), description)
         repo.labels[label.id] = label
@@ -584,6 +626,17 @@ class World:
     def is_directory(self, repo: Repo, path: str) -> bool:
         prefix = path.strip("/") + "/"
         return path.strip("/") == "" or any(p.startswith(prefix) for p in repo.files)
+
+
+def mentions(repo: Repo, issue: StoredIssue, login: str) -> bool:
+    """Whether `@login` appears in the issue's body or one of its comments."""
+    pattern = re.compile(rf"(?<![\w@])@{re.escape(login)}(?![\w-])", re.IGNORECASE)
+    texts = [issue.body, *(c.body for c in repo.issue_comments(issue.number))]
+    return any(pattern.search(text) for text in texts)
+
+
+def _folded(logins: Iterable[str]) -> set[str]:
+    return {login.casefold() for login in logins}
 
 
 def _color(color: str) -> str:

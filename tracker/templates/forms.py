@@ -93,7 +93,7 @@ def _build_form(policy: Policy, key: str) -> Form:
     deadline = category.deadline
     when = f"原则上 {deadline.breach} 个工作日内答复"
     if deadline.local_choice:
-        when += "（本省自定时限）"
+        when += f"（本工具设置的时限，{policy.document.short}未规定）"
     mailboxes = policy.mailboxes_for(key)
     joiner = "同时发送至" if len(mailboxes) > 1 else "发送至"
     intro = policy.fill(policy.forms.intro, category=category.name).rstrip()

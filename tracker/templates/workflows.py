@@ -1,91 +1,246 @@
-"""CI workflows that run the bots, rendered for GitHub Actions and Gitea Actions.
+"""The bots' CI workflows, rendered for GitHub Actions and Gitea Actions.
 
-Gitea reads only `.gitea/workflows` once that directory exists, so both
-directories hold complete, generated sets; a test keeps them in sync with
-this module, as with the issue forms.
+Each bot is a `Bot`: when it runs, the command it runs once zzxt is installed,
+and its concurrency group. Every workflow then has the same shape:
+
+    check out the tracker repository  (GitHub: actions/checkout; Gitea: plain git)
+    get a Python                      (GitHub: actions/setup-python; Gitea: the runner's python3)
+    install zzxt into a virtual environment, never into the system Python
+    run the bot's command, with ZZXT_POLICY pointing at the checkout's policy file
+
+Gitea runners on an intranet often cannot fetch actions from github.com, so
+Gitea's workflows use no `uses:` at all. Gitea reads only `.gitea/workflows`
+once that folder exists, so each forge gets a complete set.
+
+A new scheduled bot is one function returning `scheduled(...)`, added to `BOTS`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.forge.kinds import Kind, forge_kind
+from tracker.forge.kinds import forge_kind
+from tracker.templates.deployment import SITE_OUT, Deployment
 from tracker.templates.generated import dump_yaml
 
-HEADER = "# 本文件由 `zzxt workflows render` 生成，请勿手工修改。\n"
+# Marketplace actions (GitHub only), each on a supported runtime (node24).
+CHECKOUT = "actions/checkout@v5"
+SETUP_PYTHON = "actions/setup-python@v6"
+UPLOAD_PAGES = "actions/upload-pages-artifact@v5"
+DEPLOY_PAGES = "actions/deploy-pages@v5"
+
+MIN_PYTHON = (3, 11)
+DOCS = "docs/admin/deploy.md"
+
+# The one line a runner without what zzxt needs prints before failing.
+NO_PYTHON = (
+    f"运行器缺少 Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} 及以上版本或其 venv 模块"
+    f"（Debian、Ubuntu 镜像请安装 python3-venv），无法安装 zzxt，见 {DOCS}。"
+)
+NO_GIT = f"运行器缺少 git，无法取出台账仓库，见 {DOCS}。"
 
 
-def _install_steps(flavor: Kind) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = [{"uses": "actions/checkout@v4"}]
-    if forge_kind(flavor).uses_marketplace_actions:
-        steps.append({"uses": "actions/setup-python@v5", "with": {"python-version": "3.11"}})
-    # Gitea runners on an intranet often cannot fetch setup-python; their images ship Python 3.
-    steps.append({"name": "安装 zzxt", "run": "python3 -m pip install --quiet ."})
+@dataclass(frozen=True)
+class Bot:
+    """One bot's workflow: when it runs and what it runs."""
+
+    file: str  # e.g. "sla.yml"
+    title: str  # the workflow's name in the Actions list
+    on: dict[str, Any]  # the triggers
+    step: str  # the name of the step that runs the bot
+    command: str  # shell; runs in the checkout with zzxt on PATH
+    group: str  # concurrency group: at most one run at a time in it
+    timeout: int = 10  # minutes
+    env: dict[str, str] = field(default_factory=dict)  # more variables for the command
+    condition: str | None = None  # the job's `if:`
+    note: str = ""  # a comment under the header, e.g. what the cron means
+
+    @property
+    def job(self) -> str:
+        return self.file.removesuffix(".yml")
+
+
+def scheduled(
+    file: str, title: str, cron: str, note: str, step: str, command: str, timeout: int = 20
+) -> Bot:
+    """A bot that runs on a schedule (`cron` in UTC) and by hand, one run at a time."""
+    return Bot(
+        file=file,
+        title=title,
+        on={"schedule": [{"cron": cron}], "workflow_dispatch": {}},
+        step=step,
+        command=command,
+        group=f"zzxt-{file.removesuffix('.yml')}",
+        timeout=timeout,
+        note=note,
+    )
+
+
+def sla_bot(deployment: Deployment) -> Bot:
+    """Hourly from 08:00 to 20:00 Beijing time, every day: zzxt decides what a working day is.
+
+    The timeout stays below the interval, so a run ends before the next one is due.
+    """
+    return scheduled(
+        "sla.yml",
+        "答复时限检查",
+        "0 0-12 * * *",
+        "定时 cron 按 UTC：0-12 点每小时，即北京时间 8-20 点。",
+        "检查答复时限并更新进度清单",
+        "zzxt sla check --apply",
+        timeout=20,
+    )
+
+
+def triage_bot(deployment: Deployment) -> Bot:
+    """On every opened or edited issue (pull requests excluded), one run per issue at a time."""
+    return Bot(
+        file="triage.yml",
+        title="问题分诊",
+        on={"issues": {"types": ["opened", "edited"]}},
+        step="检查信息是否完整、个人信息和知识库匹配",
+        command=f'zzxt triage --issue "$ZZXT_ISSUE" --faq-dir {deployment.faq_dir} --apply',
+        group="zzxt-triage-${{ github.event.issue.number }}",
+        env={"ZZXT_ISSUE": "${{ github.event.issue.number }}"},
+        condition="${{ !github.event.issue.pull_request }}",
+    )
+
+
+BOTS: tuple[Callable[[Deployment], Bot], ...] = (sla_bot, triage_bot)
+
+
+def render_workflows(deployment: Deployment) -> dict[str, str]:
+    """Return {file name: content} of every workflow of one deployment."""
+    files = {}
+    for make in BOTS:
+        bot = make(deployment)
+        note = f"# {bot.note}\n" if bot.note else ""
+        files[bot.file] = deployment.header + note + dump_yaml(bot_workflow(bot, deployment))
+    if deployment.pages and forge_kind(deployment.kind).publishes_pages:
+        note = "# 政策或常见问题有改动时重新构建知识库并发布到 GitHub Pages。\n"
+        files["pages.yml"] = deployment.header + note + dump_yaml(pages_workflow(deployment))
+    return files
+
+
+def bot_workflow(bot: Bot, deployment: Deployment) -> dict[str, Any]:
+    job: dict[str, Any] = {}
+    if bot.condition:
+        job["if"] = bot.condition
+    job |= {
+        "runs-on": deployment.runs_on,
+        "timeout-minutes": bot.timeout,
+        "steps": [
+            *setup_steps(deployment),
+            {
+                "name": bot.step,
+                "env": {"ZZXT_TOKEN": _token(deployment), **bot.env},
+                "run": bot.command,
+            },
+        ],
+    }
+    return {
+        "name": bot.title,
+        "on": bot.on,
+        "permissions": {"contents": "read", "issues": "write"},
+        "concurrency": {"group": bot.group, "cancel-in-progress": False},
+        **_policy_env(deployment),
+        "jobs": {bot.job: job},
+    }
+
+
+def pages_workflow(deployment: Deployment) -> dict[str, Any]:
+    """Build the knowledge base when the policy or the FAQ pages change; publish it to Pages."""
+    build = {
+        "if": "${{ github.ref_name == github.event.repository.default_branch }}",
+        "runs-on": deployment.runs_on,
+        "timeout-minutes": 30,
+        "steps": [
+            *setup_steps(deployment, extra="site"),
+            {
+                "name": "构建知识库",
+                "run": f"zzxt site build --faq-dir {deployment.faq_dir} --out {SITE_OUT}",
+            },
+            {"uses": UPLOAD_PAGES, "with": {"path": SITE_OUT}},
+        ],
+    }
+    publish = {
+        "needs": "build",
+        "runs-on": deployment.runs_on,
+        "timeout-minutes": 10,
+        "permissions": {"pages": "write", "id-token": "write"},
+        "environment": {
+            "name": "github-pages",
+            "url": "${{ steps.deployment.outputs.page_url }}",
+        },
+        "steps": [{"id": "deployment", "uses": DEPLOY_PAGES}],
+    }
+    return {
+        "name": "知识库站点",
+        "on": {"push": {"paths": [".zzxt/**"]}, "workflow_dispatch": {}},
+        "permissions": {"contents": "read"},
+        "concurrency": {"group": "zzxt-pages", "cancel-in-progress": False},
+        **_policy_env(deployment),
+        "jobs": {"build": build, "deploy": publish},
+    }
+
+
+def setup_steps(deployment: Deployment, extra: str = "") -> list[dict[str, Any]]:
+    """Check out the repository, get a Python and install zzxt into a virtual environment."""
+    steps: list[dict[str, Any]]
+    if forge_kind(deployment.kind).uses_marketplace_actions:
+        steps = [
+            {"uses": CHECKOUT, "with": {"persist-credentials": False}},
+            {"uses": SETUP_PYTHON, "with": {"python-version": deployment.python}},
+        ]
+    else:
+        steps = [{"name": "取出台账仓库", "env": {"ZZXT_TOKEN": _token(deployment)}, "run": _GIT}]
+    env = {"ZZXT_PACKAGE": deployment.requirement(extra)}
+    if deployment.index_url:
+        env["PIP_INDEX_URL"] = deployment.index_url
+        if deployment.index_url.startswith("http://"):
+            # pip refuses a plain-http index unless its host is trusted; intranet mirrors often are.
+            host = deployment.index_url.split("://", 1)[1].split("/", 1)[0].split("@")[-1]
+            env["PIP_TRUSTED_HOST"] = host.split(":")[0]
+    steps.append({"name": "安装 zzxt", "env": env, "run": _INSTALL})
     return steps
 
 
-def _token(flavor: Kind) -> str:
-    fallback = forge_kind(flavor).token_secret
+def _token(deployment: Deployment) -> str:
+    fallback = forge_kind(deployment.kind).token_secret
     return f"${{{{ secrets.ZZXT_TOKEN || secrets.{fallback} }}}}"
 
 
-def sla_workflow(flavor: Kind) -> dict[str, Any]:
-    """Hourly from 08:00 to 20:00 Beijing time, every day: the tool decides what a working day is."""
-    return {
-        "name": "答复时限检查",
-        "on": {
-            "schedule": [{"cron": "0 0-12 * * *"}],  # UTC; 08:00-20:00 in Asia/Shanghai
-            "workflow_dispatch": {},
-        },
-        "permissions": {"contents": "read", "issues": "write"},
-        "concurrency": {"group": "zzxt-sla", "cancel-in-progress": False},
-        "jobs": {
-            "sla": {
-                "runs-on": "ubuntu-latest",
-                "timeout-minutes": 20,
-                "steps": [
-                    *_install_steps(flavor),
-                    {
-                        "name": "检查答复时限并更新进度清单",
-                        "run": "zzxt sla check --apply",
-                        "env": {"ZZXT_TOKEN": _token(flavor)},
-                    },
-                ],
-            }
-        },
-    }
+def _policy_env(deployment: Deployment) -> dict[str, Any]:
+    if deployment.policy_file is None:
+        return {}
+    return {"env": {"ZZXT_POLICY": deployment.policy_file}}
 
 
-def triage_workflow(flavor: Kind) -> dict[str, Any]:
-    """On every opened or edited issue (pull requests excluded)."""
-    number = "${{ github.event.issue.number }}"
-    return {
-        "name": "问题分诊",
-        "on": {"issues": {"types": ["opened", "edited"]}},
-        "permissions": {"contents": "read", "issues": "write"},
-        "concurrency": {"group": f"zzxt-triage-{number}", "cancel-in-progress": False},
-        "jobs": {
-            "triage": {
-                "if": "${{ !github.event.issue.pull_request }}",
-                "runs-on": "ubuntu-latest",
-                "timeout-minutes": 10,
-                "steps": [
-                    *_install_steps(flavor),
-                    {
-                        "name": "检查信息是否完整、个人信息和知识库匹配",
-                        "run": f"zzxt triage --issue {number} --apply",
-                        "env": {"ZZXT_TOKEN": _token(flavor)},
-                    },
-                ],
-            }
-        },
-    }
+# Plain shell, so that it runs under bash (the runners' default) and under sh alike.
 
+_INSTALL = f"""\
+venv="${{RUNNER_TEMP:-/tmp}}/zzxt-venv"
+if ! python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < {MIN_PYTHON})' >/dev/null 2>&1; then
+  echo "::error::{NO_PYTHON}"
+  exit 1
+fi
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$ZZXT_PACKAGE"
+echo "$venv/bin" >> "$GITHUB_PATH"
+"$venv/bin/zzxt" --version
+"""
 
-def render_workflows(flavor: Kind) -> dict[str, str]:
-    """Return {file name: content} of every workflow for one forge."""
-    schedule = "# 定时 cron 按 UTC：0-12 点每小时，即北京时间 8-20 点。\n"
-    return {
-        "sla.yml": HEADER + schedule + dump_yaml(sla_workflow(flavor)),
-        "triage.yml": HEADER + dump_yaml(triage_workflow(flavor)),
-    }
+# The workflow's own commit, fetched with the token in a header (never in a URL or on disk).
+_GIT = f"""\
+if ! command -v git >/dev/null 2>&1; then
+  echo "::error::{NO_GIT}"
+  exit 1
+fi
+export GIT_TERMINAL_PROMPT=0
+server="${{GITHUB_SERVER_URL%/}}"  # Gitea 给出的地址以 / 结尾
+git init -q .
+git -c http.extraHeader="Authorization: token $ZZXT_TOKEN" fetch -q --depth 1 "$server/$GITHUB_REPOSITORY.git" "$GITHUB_SHA"
+git checkout -q FETCH_HEAD
+"""
