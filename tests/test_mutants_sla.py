@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.paths import Invoke
 from tests.support.sandbox import forge_args, state
+from tracker.bots.identity import BotIdentity
 from tracker.bots.rules import Rules
 from tracker.bots.sla import Responders, State, evaluate
 from tracker.bots.sla_run import ESCALATION_MARK
@@ -31,6 +32,8 @@ TECH = "类别/技术类问题"
 RECEIVED = "2025-09-30T16:00:00+08:00"  # technical: warning line 10-10, due 10-11 23:59:59
 WARNED = "2025-10-11T10:00:00+08:00"
 OVERDUE = "2025-10-12T10:00:00+08:00"
+# Staff with write access: with no responders named in the policy, only they answer.
+STAFF = Responders(BotIdentity("zzxt-bot"), writers=frozenset({"staff1", "staff2"}))
 SEED = f"""\
 users:
   - {{login: zzxt-bot, token: {BOT}, type: Bot}}
@@ -199,7 +202,7 @@ def test_the_earliest_answer_counts_whatever_the_list_order() -> None:
     late = answer("2025-10-13T09:00:00+08:00", "staff1", 10)
     early = answer("2025-10-10T09:00:00+08:00", "staff2", 11)  # e.g. migrated with its old time
     later = datetime.fromisoformat("2025-10-20T09:00:00+08:00")  # both answers have been given
-    verdict = evaluate(engine_issue(), [late, early], RULES, later, Responders())
+    verdict = evaluate(engine_issue(), [late, early], RULES, later, STAFF)
     assert verdict.state is State.MET
     assert verdict.responded_at == early.created_at
     assert verdict.responder == "staff2"
@@ -221,7 +224,7 @@ def test_an_answer_in_the_last_second_of_the_due_day_is_on_time(when: str, expec
         [answer(when, "staff1", 10)],
         RULES,
         datetime.fromisoformat("2025-10-20T09:00:00+08:00"),
-        Responders(),
+        STAFF,
     )
     assert verdict.due == datetime.fromisoformat("2025-10-11T23:59:59+08:00")
     assert verdict.state is expected

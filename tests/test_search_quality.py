@@ -18,23 +18,27 @@ import pytest
 import yaml
 
 from tests.support.paths import ROOT, Invoke, shared_file
+from tracker.kb import ranking
 from tracker.kb.entries import Entry, FrontMatter
-from tracker.kb.search import FaqIndex, FieldTexts, default_analyzer
+from tracker.kb.search import (
+    GRAM_FIELDS,
+    FaqIndex,
+    FieldTexts,
+    default_analyzer,
+)
 from tracker.policy import load_policy
 
-# Figures on 2026-11-30 (docs/admin/search.md): recall@1 0.82, recall@3 0.95 on 60 questions.
-# One question is 1.7 points; the floors leave about three questions' room.
-RECALL_AT_1_FLOOR = 0.78
-RECALL_AT_3_FLOOR = 0.92
+# Figures on 2026-11-30 (docs/admin/search.md): recall@1 0.82, recall@3 0.95 on the 60
+# development questions; one question is 1.7 points and the floors leave about three.
+DEV_FLOORS = (0.78, 0.92)
+# Our own committed questions (tests/data/colloquial-queries.yaml), so that the floor holds
+# in a clone without ../shared: 45 of 50 first, 48 of 50 in the top three on 2026-11-30.
+OWN_FLOORS = (0.86, 0.92)
+OWN = ROOT / "tests" / "data" / "colloquial-queries.yaml"
 
 
-def test_recall_on_colloquial_questions_stays_above_the_floor(
-    invoke: Invoke, tmp_path: Path
-) -> None:
-    """Mutant: the character-pair field's weight set to 0 (recall@3 falls to 55 of 60)."""
-    rows = yaml.safe_load(shared_file("faq/dev-queries.yaml").read_text("utf-8"))
-    pairs = [(str(row["query"]), str(row["slug"])) for row in rows]
-    assert len(pairs) >= 50
+def recall(invoke: Invoke, tmp_path: Path, pairs: list[tuple[str, str]]) -> tuple[float, float]:
+    """Return recall@1 and recall@3 of `zzxt faq search` on (question, page id) pairs."""
     queries = tmp_path / "queries.txt"
     queries.write_text("\n".join(q for q, _ in pairs) + "\n", "utf-8")
     result = invoke(
@@ -55,9 +59,33 @@ def test_recall_on_colloquial_questions_stays_above_the_floor(
     assert len(found) == len(pairs)
     at_1 = sum(ids[:1] == [slug] for ids, (_, slug) in zip(found, pairs, strict=True))
     at_3 = sum(slug in ids for ids, (_, slug) in zip(found, pairs, strict=True))
-    misses = [q for ids, (q, slug) in zip(found, pairs, strict=True) if slug not in ids]
-    assert at_3 / len(pairs) >= RECALL_AT_3_FLOOR, f"recall@3 {at_3}/{len(pairs)}; {misses}"
-    assert at_1 / len(pairs) >= RECALL_AT_1_FLOOR, f"recall@1 {at_1}/{len(pairs)}"
+    return at_1 / len(pairs), at_3 / len(pairs)
+
+
+def test_recall_on_our_own_colloquial_questions_stays_above_the_floor(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    """Mutants: the aliases' weight set to 0 (recall@1 falls to 40 of 50); the answer's
+    weight raised to 5 (41 of 50)."""
+    rows = yaml.safe_load(OWN.read_text("utf-8"))
+    pairs = [(str(row["query"]), str(row["id"])) for row in rows]
+    pages = {p.stem for p in (ROOT / "docs" / "faq").glob("*.md")}
+    assert len(pairs) >= 50 and {slug for _, slug in pairs} <= pages
+    at_1, at_3 = recall(invoke, tmp_path, pairs)
+    assert at_1 >= OWN_FLOORS[0], f"recall@1 {at_1:.2f}"
+    assert at_3 >= OWN_FLOORS[1], f"recall@3 {at_3:.2f}"
+
+
+def test_recall_on_the_development_questions_stays_above_the_floor(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    """Mutant: the character-pair field's weight set to 0 (recall@3 falls to 55 of 60)."""
+    rows = yaml.safe_load(shared_file("faq/dev-queries.yaml").read_text("utf-8"))
+    pairs = [(str(row["query"]), str(row["slug"])) for row in rows]
+    assert len(pairs) >= 50
+    at_1, at_3 = recall(invoke, tmp_path, pairs)
+    assert at_3 >= DEV_FLOORS[1], f"recall@3 {at_3:.2f}"
+    assert at_1 >= DEV_FLOORS[0], f"recall@1 {at_1:.2f}"
 
 
 # BM25 by hand.
@@ -139,7 +167,11 @@ def test_the_corpus_tokens_are_what_the_hand_computation_assumes() -> None:
     analyzer = default_analyzer()
     for item in CORPUS:
         fields = FieldTexts.of(item, POLICY).fields
-        assert {f: analyzer.field_tokens(f, fields[f]) for f in WEIGHTS} == TOKENS[item.id]
+        found = {
+            f: ranking.grams(fields[f]) if f in GRAM_FIELDS else analyzer.tokens(fields[f])
+            for f in WEIGHTS
+        }
+        assert found == TOKENS[item.id]
 
 
 @pytest.mark.parametrize(
