@@ -281,7 +281,7 @@ MUTANTS = [
         "tracker/bots/sla.py",
         "if _same(user, issue.author) or self.identity.is_bot_comment(comment):",
         "if self.identity.is_bot_comment(comment):",
-        ("tests/test_sla_engine.py",),
+        ("tests/test_sla_engine.py", "tests/test_mutants_sla.py", "-k", "reporter or author"),
         "the reporter's own follow-up counts as the answer",
     ),
     Mutant(

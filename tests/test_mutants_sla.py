@@ -228,3 +228,20 @@ def test_an_answer_in_the_last_second_of_the_due_day_is_on_time(when: str, expec
     )
     assert verdict.due == datetime.fromisoformat("2025-10-11T23:59:59+08:00")
     assert verdict.state is expected
+
+
+def test_a_reporter_with_write_access_does_not_answer_their_own_issue() -> None:
+    """Mutant: the reporter's own follow-up counts as the answer.
+
+    A city bureau's staff member may both file an issue and hold write access; their
+    follow-up ("补充：截图见附件") is not the province's reply and must not stop the clock.
+    """
+    issue = engine_issue()
+    staff = Responders(BotIdentity("zzxt-bot"), writers=frozenset({issue.author.login, "staff2"}))
+    own = answer("2025-10-10T09:00:00+08:00", issue.author.login.upper(), 10)  # any case
+    later = datetime.fromisoformat("2025-10-20T09:00:00+08:00")
+    verdict = evaluate(issue, [own], RULES, later, staff)
+    assert verdict.state is State.OVERDUE and verdict.responder is None
+    reply = answer("2025-10-11T09:00:00+08:00", "staff2", 11)
+    verdict = evaluate(issue, [own, reply], RULES, later, staff)
+    assert verdict.state is State.MET and verdict.responder == "staff2"
