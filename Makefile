@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 ZZXT := $(BIN)/zzxt
 
-.PHONY: install demo test check lint typecheck forms site serve admin-site clean
+.PHONY: install demo test check lint typecheck forms site serve admin-site clean mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ typecheck: $(STAMP)
 
 test: check
 	$(BIN)/python -m pytest
+
+# Deliberate small bugs, one at a time: do the tests catch each? Tens of minutes, so not in `test`;
+# the last result is in docs/dev/mutation.md.
+mutate: $(STAMP)
+	$(BIN)/python scripts/mutate.py
 
 # Re-render the committed issue forms after a policy edit.
 forms: $(STAMP)

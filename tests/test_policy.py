@@ -240,11 +240,11 @@ def test_field_error_points_at_its_exact_line(policy_text: str) -> None:
 
 
 def test_yaml_syntax_error_names_the_line(invoke, policy_text: str, write_policy) -> None:
-    text = policy_text.replace("  phone: 020-87777742", "  phone: [020-87777742")
+    text = policy_text.replace("  phone: 020-87777742", "  phone: 020-87777742: 转 8")
     result = invoke("policy", "check", str(write_policy(text)))
     assert result.exit_code == 2
     assert "YAML 格式错误" in result.stderr
-    assert re.search(r"第 \d+ 行", result.stderr)
+    assert re.findall(r"第 (\d+) 行", result.stderr) == [str(_line_of(text, "87777742: 转 8"))]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -44,7 +45,14 @@ def test_groups_most_urgent_first() -> None:
 
 
 def test_no_clock_time_so_identical_lists_give_identical_bodies() -> None:
-    assert dashboard_body(RULES, [row(1)]) == dashboard_body(RULES, [row(1)])
+    """The only times in the body are the rows' due times and the rule's end of day."""
+    body = dashboard_body(RULES, [row(1), row(2, State.MET)])
+    assert re.findall(r"\d{4}-\d{2}-\d{2}[^|\n]*", body) == [
+        "2025-10-11 23:59 ",
+        "2025-10-11 23:59 ",
+    ]
+    rest = body.replace("2025-10-11 23:59", "")
+    assert re.findall(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?", rest) == ["23:59:59"]
 
 
 def test_a_long_list_stays_under_the_body_limit() -> None:

@@ -310,8 +310,9 @@ def test_faults_then_clean_rerun_converges_without_duplicate_comments(
     try:
         sb.set_fault_rate(0.3)
         faulty = check(invoke, sb, forge, policy_file, "2025-10-12T10:00:00+08:00", "--apply")
-        if faulty.exit_code != 0:
-            assert faulty.stderr.startswith("错误：") and "Traceback" not in faulty.stderr
+        # Five attempts per request absorb this fault rate: the faulty run still succeeds.
+        assert faulty.exit_code == 0, faulty.stderr
+        assert any(r["status"] in (0, 429, 502) for r in sb.requests())
         sb.set_fault_rate(0.0)
         for _ in range(2):
             clean = check(invoke, sb, forge, policy_file, "2025-10-12T10:00:00+08:00", "--apply")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tracker.errors import ForgeError, InputError
+from tracker.errors import InputError, NotFound, PermissionDenied
 from tracker.forge.kinds import detect
 from tracker.forge.model import Comment, Forge, User
 from tracker.policy import Policy
@@ -77,7 +77,9 @@ def read_identity(forge: Forge, policy: Policy, env: Mapping[str, str]) -> BotId
     bots = frozenset(policy.sla.bots)
     try:
         runner: str | None = forge.current_user().login
-    except ForgeError:
+    except (PermissionDenied, NotFound):
+        # An Actions token (or a Gitea token without the user scope) may not read /user.
+        # A bad token, a rate limit or a server that is down is not shrugged off here.
         runner = None
     if policy.sla.bot_login:
         return BotIdentity(policy.sla.bot_login, bots, runner)

@@ -118,6 +118,8 @@ class GiteaForge:
                 return response
             check_status(response.status_code, _message(response), what=f"{method} {path}")
             return response
+        if failure == "HTTP 429":
+            check_status(429, "", what=f"{method} {path}，重试 {policy.attempts} 次")
         raise ForgeError(
             f"Gitea 服务暂时不可用：{method} {path} 重试 {policy.attempts} 次仍失败（{failure}）。"
             "请稍后重试；若持续出现，请检查服务器状态和网络。"

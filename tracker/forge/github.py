@@ -21,11 +21,17 @@ from zoneinfo import ZoneInfo
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
-from github.GithubException import RateLimitExceededException
+from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
 from github.GithubObject import NotSet
 from urllib3 import BaseHTTPResponse
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import (
+    InvalidHeader,
+    MaxRetryError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+)
 from urllib3.util.retry import Retry
 
 from tracker.errors import ForgeError, NotFound, RateLimited, WriteUnconfirmed
@@ -79,14 +85,19 @@ PAGE_SIZE = 100
 _REPEATABLE_POST = re.compile(r"/issues/\d+/(labels|assignees)$")
 
 
-class _CreateOnce(GithubRetry):
-    """PyGithub's retries, except that a POST that creates something is not sent again.
+class _Retry(GithubRetry):
+    """PyGithub's retries, with two refusals.
 
-    After a 5xx or a connection that broke once the request was sent, a comment,
-    an issue or a label may exist, and a blind retry would make a second one. Such
-    a POST fails at once; `GitHubForge` raises `WriteUnconfirmed` and the Writer
-    looks before it tries again. A POST refused with 429 or a rate-limit 403 never
-    happened and is retried as usual, as are POSTs that only add labels or assignees.
+    A `Retry-After` beyond the allowed wait is refused instead of slept through:
+    urllib3 sleeps whatever a 429 or 503 asks for (up to six hours), and PyGithub
+    caps only the waits for its own rate-limit answers.
+
+    A POST that creates something is not sent again. After a 5xx or a connection
+    that broke once the request was sent, a comment, an issue or a label may exist,
+    and a blind retry would make a second one. Such a POST fails at once;
+    `GitHubForge` raises `WriteUnconfirmed` and the Writer looks before it tries
+    again. A POST refused with 429 or a rate-limit 403 never happened and is retried
+    as usual, as are POSTs that only add labels or assignees.
     """
 
     def increment(  # type: ignore[override]
@@ -98,6 +109,16 @@ class _CreateOnce(GithubRetry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Retry:
+        limit = self.max_rate_limit_wait
+        if response is not None and limit is not None:
+            try:
+                wait = self.get_retry_after(response)
+            except InvalidHeader:
+                wait = None
+            if wait is not None and wait > limit:
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status, None, dict(response.headers), wait=wait
+                )
         if method == "POST" and not _REPEATABLE_POST.search(urlsplit(url or "").path):
             if isinstance(error, ProtocolError | ReadTimeoutError):
                 raise error
@@ -114,7 +135,7 @@ class GitHubForge:
     def __init__(self, settings: ForgeSettings) -> None:
         self._settings = settings
         policy = settings.retry
-        retry = _CreateOnce(
+        retry = _Retry(
             total=policy.attempts - 1,
             backoff_factor=policy.backoff,
             max_rate_limit_wait=policy.max_wait,
@@ -150,9 +171,17 @@ class GitHubForge:
         try:
             yield
         except RateLimitExceededException as exc:
+            allowed = int(self._settings.retry.max_wait)
+            reset = _reset_time(exc)
+            wait = getattr(exc, "wait", None)
+            if not reset and wait:  # a Retry-After, not the hourly limit
+                raise RateLimited(
+                    f"GitHub 要求暂停访问（{what}），需要等待约 {int(wait)} 秒，超过允许的 "
+                    f"{allowed} 秒。请稍后再运行。"
+                ) from None
             raise RateLimited(
-                f"GitHub 访问频率已达上限（{what}）{_reset_time(exc)}，需要等待的时间超过允许的 "
-                f"{int(self._settings.retry.max_wait)} 秒。请届时再运行。"
+                f"GitHub 访问频率已达上限（{what}）{reset}，需要等待的时间超过允许的 "
+                f"{allowed} 秒。请届时再运行。"
             ) from None
         except GithubException as exc:
             if creates and exc.status >= 500:
@@ -410,6 +439,8 @@ def _permission(data: Any) -> Permission:
 def _reset_time(exc: GithubException) -> str:
     """Say when the limit resets, in Beijing time, from the answer's headers."""
     headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    if headers.get("x-ratelimit-remaining") != "0":
+        return ""  # the hourly limit is not what stopped us
     try:
         reset = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), tz=BEIJING)
     except (KeyError, ValueError):

@@ -9,7 +9,11 @@ from tracker.forge.settings import RetryPolicy
 
 
 def check_status(status: int, message: str, *, what: str) -> None:
-    """Raise the error a user can act on for a 4xx answer; never include the token."""
+    """Raise the error a user can act on for a 4xx answer; never include the token.
+
+    A 429 arrives here only after the retries: it is a rate limit (exit 7), like a wait
+    too long to make.
+    """
     if status < 400:
         return
     detail = f"（{message}）" if message else ""
@@ -26,6 +30,12 @@ def check_status(status: int, message: str, *, what: str) -> None:
         raise NotFound(
             f"找不到仓库或对象（HTTP 404，{what}）{detail}。"
             "请检查 --url 与 --repo；私有仓库对没有权限的令牌也显示为不存在。"
+        )
+    if status == 429:
+        # Reached only once the retries are spent: the forge still asks us to slow down.
+        raise RateLimited(
+            f"平台仍在限制访问频率（HTTP 429，{what}）{detail}，多次重试后仍被要求稍后再试。"
+            "请过一段时间再运行；经常出现时可加大 --write-interval。"
         )
     raise ForgeError(f"请求被拒绝（HTTP {status}，{what}）{detail}。")
 
