@@ -67,4 +67,5 @@ def test_a_title_that_says_nothing_leaves_the_body_to_decide(
         invoke, tmp_path, title, "忘记密码", "学校管理员账号忘记密码，输入多次后提示密码错误。"
     )
     assert found["faq"][0]["id"] == "pwd-forgot-reset"
-    assert "标记/疑似已培训问题" in found["labels_add"]
+    # The built-in policy records no training, so nothing is flagged as trained.
+    assert "标记/疑似已培训问题" not in found["labels_add"]
