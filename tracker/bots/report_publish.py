@@ -242,7 +242,10 @@ def plan(
             unchanged.append(path)
     body = issue_body(publication, links)
     issue = snapshot.issues[0] if snapshot.issues else None
-    changed = issue is None or (issue.title, issue.body.strip()) != (publication.title, body.strip())
+    changed = issue is None or (issue.title, issue.body.strip()) != (
+        publication.title,
+        body.strip(),
+    )
     return PublishPlan(
         month=month,
         changes=changes,

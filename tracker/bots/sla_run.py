@@ -192,9 +192,7 @@ def plan(snapshot: Snapshot, rules: Rules, now: datetime) -> SlaPlan:
     dashboard = boards[0] if boards else None
     # The monthly reports the bot publishes are no problems awaiting an answer.
     tracked = [
-        i
-        for i in snapshot.issues
-        if i not in boards and not is_report_issue(i, snapshot.identity)
+        i for i in snapshot.issues if i not in boards and not is_report_issue(i, snapshot.identity)
     ]
     verdicts = evaluate_all(tracked, snapshot.comments, rules, now, snapshot.responders)
     by_issue: dict[int, list[Comment]] = {}

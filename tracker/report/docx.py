@@ -68,6 +68,8 @@ def write_docx(report: Report, policy: Policy, charts: list[Chart], stage: Stagi
 
     heading("总体情况")
     document.add_paragraph(text.summary(report), style="通报正文")
+    if report.provisional_years:
+        document.add_paragraph(text.provisional(report), style="通报正文")
     for ranking in report.rankings:
         heading(f"各{ranking.title}答复情况")
         _ranking(document, ranking)

@@ -283,6 +283,8 @@ def compute(
         outcome = _outcome(verdict.state, issue, verdict.due, as_of)
         provisional.update(verdict.provisional_years)
         reply = verdict.responded_at if outcome in (Outcome.ON_TIME, Outcome.LATE) else None
+        # Local time in the documents, whichever zone the forge answered in (GitHub: UTC).
+        reply = calendar.localize(reply) if reply is not None else None
         labels = set(issue.labels)
         rows.append(
             IssueRow(
@@ -298,7 +300,7 @@ def compute(
                 else UNCLASSIFIED,
                 outcome=outcome,
                 created_at=created,
-                due=verdict.due,
+                due=calendar.localize(verdict.due) if verdict.due else None,
                 responded_at=reply,
                 responder=verdict.responder if reply else None,
                 hours=clock.hours(created, reply) if reply else None,
