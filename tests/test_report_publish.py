@@ -16,12 +16,23 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.support.paths import ROOT, Invoke
 from tests.support.sandbox import forge_args
 from tests.test_report_cli import BOT_TOKEN, fixture_seed
 from tests.test_report_figures import COMMENTS, GZ, ISSUES, POLICY, RESPONDERS, RULES, ZONE, issue
-from tracker.bots.report_publish import Month, Snapshot, plan
+from tracker.bots.report_publish import (
+    Month,
+    Snapshot,
+    check_ended,
+    due_month,
+    first_working_day,
+    plan,
+    publish_moment,
+)
+from tracker.errors import InputError
 from tracker.forge import connect, resolve_settings
 from tracker.forge.model import Forge
 from tracker.report.figures import compute
@@ -371,3 +382,39 @@ def test_identity_is_checked_before_writing(
     assert result.exit_code == 2, result.stdout
     assert "令牌属于 staff1，不是机器人账号 zzxt-bot" in result.stderr
     assert writes(sb) == []
+
+
+@pytest.mark.parametrize(
+    ("month", "first"),
+    [
+        (Month(2025, 10), date(2025, 10, 9)),  # National Day and Mid-Autumn: 10-01 to 10-08 off
+        (Month(2026, 1), date(2026, 1, 4)),  # New Year 01-01 to 01-03; Sunday 01-04 is worked
+        (Month(2026, 2), date(2026, 2, 2)),  # a Monday
+        (Month(2025, 11), date(2025, 11, 3)),  # 11-01 is a Saturday
+    ],
+)
+def test_first_working_day_follows_the_calendar(month: Month, first: date) -> None:
+    assert first_working_day(RULES.calendar, month) == first
+    assert due_month(RULES.calendar, first) == month.previous()
+    assert due_month(RULES.calendar, first.replace(day=first.day + 1)) is None
+    moment = publish_moment(RULES.calendar, month.previous())
+    assert (moment.date(), moment.hour, moment.utcoffset()) == (first, 9, ZONE.utcoffset(moment))
+
+
+def test_a_month_ends_at_midnight() -> None:
+    december = Month(2025, 12)
+    with pytest.raises(InputError, match="尚未结束"):
+        check_ended(december, datetime(2025, 12, 31, 23, 59, tzinfo=ZONE))
+    check_ended(december, datetime(2026, 1, 1, 0, 0, tzinfo=ZONE))
+    assert (december.previous(), december.next()) == (Month(2025, 11), Month(2026, 1))
+    assert Month(2026, 1).previous() == december and december.last_day == date(2025, 12, 31)
+
+
+@given(st.text(max_size=12))
+def test_any_month_text_parses_to_itself_or_is_refused(text: str) -> None:
+    try:
+        month = Month.parse(text)
+    except InputError as error:
+        assert "无法识别" in error.message
+    else:
+        assert str(month) == text.strip() and 1 <= month.month <= 12

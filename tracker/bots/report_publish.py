@@ -38,7 +38,7 @@ from tracker.forge.model import FileChange, FileContent, Forge, Issue
 
 REPORTS_DIR = "reports"
 MARK = re.compile(r"<!-- zzxt:report (\d{4}-\d{2}) -->")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 # The hour of the first working day a month's documents are dated (the workflow runs at 09:00).
 PUBLISH_TIME = time(9, 0)
 

@@ -23,7 +23,7 @@ from tracker.report.read import read_period
 from tracker.report.text import number, percent, summary, title
 
 
-@click.group(cls=Group, invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True, subcommand_metavar="[publish [选项]]")
 @forge_options
 @click.option("--since", "since_text", metavar="日期", help="统计期第一天，如 2026-07-01（必填）。")
 @click.option(
@@ -196,8 +196,8 @@ def publish(
 
     文件（通报.docx、数据.xlsx、report.md 和图表）提交到 reports/年-月/ 目录；
     每月一个由机器人新建的问题，正文是统计结果和每个文件的链接，重新运行时原地更新，
-    内容没有变化则不写入。文件落款日期为次月第一个工作日，统计口径与
-    zzxt report --since 月初 --until 月末 相同。通报.docx 是初稿，须审核后按程序印发。
+    内容没有变化则不写入。文件落款日期为次月第一个工作日，
+    统计口径与 zzxt report --since 月初 --until 月末 相同。通报.docx 是初稿，须审核后按程序印发。
     不加 --apply 时只显示将要做的修改。
 
     \b
