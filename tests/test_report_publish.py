@@ -2,6 +2,7 @@
 
 The seed is test_report_figures' quarter (via test_report_cli); December 2025 is
 published on 2026-01-04, the make-up Sunday that is January's first working day.
+The charts need a CJK font (Debian: fonts-noto-cjk, in .ci/run's apt-get line).
 """
 
 from __future__ import annotations
