@@ -237,7 +237,8 @@ def test_a_changed_figure_updates_the_files_and_edits_the_issue(
     after = report_issues(sb)
     assert len(after) == 1 and after[0]["number"] == first["number"]
     assert after[0]["body"] != first["body"]
-    assert "技术类问题" in after[0]["body"]
+    assert "其中应用类问题 1 个、技术类问题 1 个" in first["body"]
+    assert "其中技术类问题 2 个" in after[0]["body"]
 
 
 def test_a_second_bot_issue_is_closed_and_an_outsiders_is_ignored(
