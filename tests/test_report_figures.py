@@ -114,12 +114,13 @@ ISSUES = [
     issue(8, SCNU, "高等教育（研究生）", (APP, SENSITIVE), "2025-11-14T18:00", "2025-11-17T09:00"),
     # 9. Technical due 11-25, closed by its author on 11-21 without a reply: closed unanswered.
     issue(9, LNLG, "高等教育（本专科）", (TECH,), "2025-11-20T10:00", closed="2025-11-21T09:00"),
-    # 10. Technical due 11-27, closed 12-10 without a reply: overdue (closed); sent to the province.
+    # 10. Technical due 11-27, closed 12-10 without a reply: overdue (closed); on this, the
+    #     province's tracker, it came up from a city (the tier label that counts as 报省处理).
     issue(
         10,
         LNLG,
         "高等教育（本专科）",
-        (TECH, "层级/已报省"),
+        (TECH, RULES.labels.tier("from_city")),
         "2025-11-24T10:00",
         "2025-12-10T10:00",
     ),

@@ -88,10 +88,14 @@ def test_triage_runs_once_per_issue_and_never_for_pull_requests(deployment: Depl
 
 @pytest.mark.parametrize("deployment", DEPLOYMENTS.values(), ids=DEPLOYMENTS.keys())
 def test_every_workflow_is_serialised_and_least_privileged(deployment: Deployment) -> None:
-    wanted = {"contents": "read", "issues": "write"}
+    wanted = {
+        "pages.yml": {"contents": "read"},
+        # The monthly report commits its files under reports/: the only bot writing contents.
+        "report.yml": {"contents": "write", "issues": "write"},
+    }
     for name, doc in every_workflow(deployment).items():
         assert doc["concurrency"]["cancel-in-progress"] is False, name
-        assert doc["permissions"] == (wanted if name != "pages.yml" else {"contents": "read"})
+        assert doc["permissions"] == wanted.get(name, {"contents": "read", "issues": "write"})
         for step in all_steps(doc):
             assert "${{" not in step.get("run", ""), f"{name}: expression inside a script"
 
@@ -121,7 +125,8 @@ GITEA = {k: d for k, d in DEPLOYMENTS.items() if not forge_kind(d.kind).uses_mar
 def test_gitea_fetches_nothing_from_the_internet(deployment: Deployment) -> None:
     for doc in every_workflow(deployment).values():
         assert all("uses" not in step for step in all_steps(doc))
-    assert set(render_workflows(deployment)) == {"sla.yml", "triage.yml"}  # no Pages on Gitea
+    monthly = {"report.yml"} if deployment.report else set()
+    assert set(render_workflows(deployment)) == {"sla.yml", "triage.yml"} | monthly  # no Pages
 
 
 def test_gitea_set_is_complete_because_gitea_reads_only_it() -> None:
@@ -190,6 +195,35 @@ def test_pages_only_when_asked_for() -> None:
     assert any("zzxt site build --faq-dir .zzxt/faq" in s.get("run", "") for s in build)
 
 
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_report_runs_at_nine_on_days_1_to_10_and_takes_a_month_by_hand(kind: str) -> None:
+    doc = every_workflow(for_tracker(load_policy(), kind, "0.1.0"))["report.yml"]  # type: ignore[arg-type]
+    # 09:00 Beijing time is 01:00 UTC; days 1-10 hold every month's first working day.
+    assert doc["on"]["schedule"] == [{"cron": "0 1 1-10 * *"}]
+    month = doc["on"]["workflow_dispatch"]["inputs"]["month"]
+    assert month["required"] is False and month["type"] == "string"
+    assert doc["concurrency"] == {"group": "zzxt-report", "cancel-in-progress": False}
+    steps = doc["jobs"]["report"]["steps"]
+    step = steps[-1]
+    assert step["env"]["ZZXT_MONTH"] == "${{ github.event.inputs.month }}"
+    assert 'zzxt report publish --apply --month "$ZZXT_MONTH"' in step["run"]
+    assert "zzxt report publish --apply\n" in step["run"]
+    secret = forge_kind(kind).token_secret
+    assert step["env"]["ZZXT_TOKEN"] == f"${{{{ secrets.ZZXT_TOKEN || secrets.{secret} }}}}"
+    # The charts need a CJK font, made sure of after zzxt is installed and before it runs.
+    assert steps[-2]["name"] == "准备中文字体" and "fonts-noto-cjk" in steps[-2]["run"]
+    assert steps[-3]["name"] == "安装 zzxt"
+
+
+def test_report_only_for_a_tracker_that_wants_it() -> None:
+    for kind in KIND_NAMES:
+        assert "report.yml" in render_workflows(for_tracker(load_policy(), kind, "0.1.0"))
+        off = for_tracker(deployed(report=False), kind, "0.1.0")
+        assert "report.yml" not in render_workflows(off)
+        # This project's own repository holds code, not a tracker's monthly reports.
+        assert "report.yml" not in render_workflows(for_project(kind))
+
+
 def test_a_new_scheduled_bot_is_one_function() -> None:
     """What another engineer adds for, say, mail intake every 15 minutes in working hours."""
 
@@ -236,7 +270,7 @@ def test_render_for_a_tracker(
         "--policy", str(policy), "workflows", "render", "--flavor", "gitea", "--out", str(out)
     )
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["sla.yml", "triage.yml"]
+    assert sorted(p.name for p in out.iterdir()) == ["report.yml", "sla.yml", "triage.yml"]
     assert f"zzxt @ {GIT}" in (out / "sla.yml").read_text("utf-8")
     lonely = invoke("workflows", "render", "--out", str(out))
     assert lonely.exit_code == 2 and "--flavor" in lonely.stderr

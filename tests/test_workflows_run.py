@@ -40,7 +40,7 @@ from tracker.sandbox import Sandbox, parse_seed
 from tracker.templates.deployment import FAQ_DIR, POLICY_FILE
 from tracker.templates.form_body import render_body
 from tracker.templates.forms import build_forms
-from tracker.templates.workflows import NO_GIT, NO_PYTHON
+from tracker.templates.workflows import NO_FONT, NO_GIT, NO_PYTHON
 
 BOT = "t-bot-7c1d"
 REPO = "gdzz/support"
@@ -393,12 +393,12 @@ def test_policy_file_reaches_the_checkout(tracker: tuple[str, Sandbox], tmp_path
 # A runner without what zzxt needs fails at once, with one Chinese line.
 
 
-def gitea_step(name: str) -> str:
+def gitea_step(name: str, bot: str = "sla") -> str:
     from tracker.templates.deployment import for_tracker
     from tracker.templates.workflows import render_workflows
 
-    text = render_workflows(for_tracker(load_policy(), "gitea", "0.1.0"))["sla.yml"]
-    steps = yaml.safe_load(text)["jobs"]["sla"]["steps"]
+    text = render_workflows(for_tracker(load_policy(), "gitea", "0.1.0"))[f"{bot}.yml"]
+    steps = yaml.safe_load(text)["jobs"][bot]["steps"]
     return next(s["run"] for s in steps if s.get("name") == name)
 
 
@@ -446,3 +446,74 @@ def test_runner_without_git(tmp_path: Path) -> None:
     result = run_alone(gitea_step("取出台账仓库"), tmp_path, str(empty))
     assert result.returncode == 1
     assert (result.stdout + result.stderr).splitlines() == [f"::error::{NO_GIT}"]
+
+
+def test_runner_without_a_chinese_font(tmp_path: Path) -> None:
+    """No fontconfig, no apt-get: the font step stops the monthly report with one line."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = run_alone(gitea_step("准备中文字体", "report"), tmp_path, str(empty))
+    assert result.returncode == 1
+    assert (result.stdout + result.stderr).splitlines() == [f"::error::{NO_FONT}"]
+
+
+def test_runner_with_a_chinese_font_installs_nothing(tmp_path: Path) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "fc-list").write_text("#!/bin/sh\necho 'Noto Sans CJK SC'\n", "utf-8")
+    (tools / "apt-get").write_text("#!/bin/sh\necho apt-get ran\nexit 1\n", "utf-8")
+    for tool in tools.iterdir():
+        tool.chmod(0o755)
+    result = run_alone(gitea_step("准备中文字体", "report"), tmp_path, f"{tools}:/usr/bin:/bin")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "apt-get ran" not in result.stdout + result.stderr
+
+
+def test_the_monthly_report_workflow_publishes(
+    tracker: tuple[str, Sandbox], tmp_path: Path, base_env: dict[str, str]
+) -> None:
+    """report.yml by hand for a month, then on schedule: files, one issue, a no-op rerun."""
+    forge, sb = tracker
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    sha = checkout(sb, origin)
+    actions = stand_ins(origin, load_policy().deploy.python, [])
+    repository = {"full_name": REPO, "default_branch": "main", "private": True}
+
+    def run(event_name: str, event: dict[str, Any]) -> list[Step]:
+        tmp = tmp_path / f"report-{len(list(tmp_path.iterdir()))}"
+        (tmp / "workspace").mkdir(parents=True)
+        box = runner(forge, sb, tmp, origin, sha, event_name, event, base_env)
+        box.actions = actions
+        return box.run_job(workflow(origin, forge, "report.yml"), "report", tmp / "workspace")
+
+    # October 2026 has ended whenever this runs; the seed's issues are from November.
+    dispatch = {"inputs": {"month": "2026-10"}, "repository": repository}
+    steps = run("workflow_dispatch", dispatch)
+    succeeded(steps)
+    assert "已写入" in steps[-1].output
+    files = state(sb.url)["repos"][REPO]["files"]
+    assert {"reports/2026-10/通报.docx", "reports/2026-10/report.md"} <= set(files)
+    marked = [
+        i
+        for i in state(sb.url)["repos"][REPO]["issues"]
+        if "<!-- zzxt:report 2026-10 -->" in i["body"]
+    ]
+    assert len(marked) == 1 and marked[0]["user"] == "zzxt-bot"
+    # Run again by hand: nothing changed, nothing written.
+    httpx.delete(sb.url + "/_sandbox/requests").raise_for_status()
+    succeeded(run("workflow_dispatch", dispatch))
+    assert writes(sb) == []
+    # On schedule, without a month: zzxt decides by today's date (the real one here).
+    from datetime import datetime
+
+    from tracker.bots.report_publish import due_month
+    from tracker.bots.rules import Rules
+
+    rules = Rules.build(load_policy())
+    today = datetime.now(rules.policy.calendar.zone).date()
+    steps = run("schedule", {"schedule": "0 1 1-10 * *", "repository": repository})
+    succeeded(steps)
+    if due_month(rules.calendar, today) is None:
+        assert "不是本月第一个工作日" in steps[-1].output
+        assert writes(sb) == []

@@ -457,6 +457,62 @@ class Mail(Strict):
     unit_rules: list[UnitRule] = []
 
 
+_SPAN = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
+
+
+class Statistics(Strict):
+    """How the 督查通报 (zzxt report, 第二十条) counts and looks: this tool's settings.
+
+    Which labels mean "passed up a level" is not set here: the tier labels say it
+    (`tiers.labels`: escalated on a city's tracker, from_city on the province's).
+    """
+
+    # Working time counts only inside these spans, on working days of the calendar.
+    # ["00:00-24:00"] counts whole working days (24 hours each).
+    office_hours: list[Text] = Field(default=["08:30-12:00", "14:30-17:30"], min_length=1)
+    # Unit types (values of the forms' unit_type field) that get a ranking table of their
+    # units. None: every accepted unit type except the first, which the city table covers.
+    unit_rankings: list[Text] | None = None
+    # How documents name the system, e.g. "关于2026年第三季度资助系统技术支持服务情况的通报".
+    system_name: Text = "资助系统"
+    # Font families the Word document asks for; readers without them fall back to a CJK font.
+    body_font: Text = "仿宋"
+    heading_font: Text = "黑体"
+
+    @field_validator("office_hours")
+    @classmethod
+    def _spans(cls, value: list[str]) -> list[str]:
+        previous_end = -1
+        for span in value:
+            match = _SPAN.match(span)
+            if match is None:
+                raise ValueError(f"办公时段 {span!r} 应写作 HH:MM-HH:MM，例如 08:30-12:00")
+            start = int(match[1]) * 60 + int(match[2])
+            end = int(match[3]) * 60 + int(match[4])
+            if end > 24 * 60 or start >= end:
+                raise ValueError(f"办公时段 {span} 的结束时间须晚于开始时间，且不晚于 24:00")
+            if start < previous_end:
+                raise ValueError(f"办公时段 {span} 与前一时段重叠或顺序颠倒，请按时间先后书写")
+            previous_end = end
+        return value
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Return the office hours as (start, end) minutes after midnight."""
+        out = []
+        for span in self.office_hours:
+            start, end = span.split("-")
+            out.append((_minutes(start), _minutes(end)))
+        return out
+
+    def hours_per_day(self) -> float:
+        return sum(end - start for start, end in self.spans()) / 60
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 class Policy(Strict):
     schema_version: Literal[1]
     document: Document
@@ -485,6 +541,7 @@ class Policy(Strict):
     filing: FilingSettings = Field(default_factory=lambda: FilingSettings())
     trainings: list[Training] = []
     deploy: Deploy = Field(default_factory=lambda: Deploy())  # Deploy is defined below
+    statistics: Statistics = Statistics()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Policy:
@@ -529,6 +586,12 @@ class Policy(Strict):
                         f"{category.key} 没有子类，字段 {f.id} 不能引用子类",
                     )
         self._check_mail()
+        for i, unit in enumerate(self.statistics.unit_rankings or []):
+            if unit not in self.accepted_units:
+                raise LocatedError(
+                    ("statistics", "unit_rankings", i),
+                    f"单位类型 {unit} 不在 accepted_units 中；可用：{'、'.join(self.accepted_units)}",
+                )
         return self
 
     def _check_mail(self) -> None:
@@ -1304,6 +1367,11 @@ class Deploy(Strict):
     python: str = "3.11"  # what GitHub's setup-python installs; Gitea uses the runner's python3
     runs_on: str = "ubuntu-latest"  # the runner label every job asks for
     pages: bool = False  # publish the knowledge base with GitHub Pages (GitHub only)
+    # The mail intake workflow (zzxt mail fetch and notify every 15 minutes): it needs each
+    # service mailbox's IMAP secrets and the SMTP ones, so it is generated only when asked for.
+    mail: bool = False
+    # The monthly 督查通报 workflow (zzxt report publish on the first working day of a month).
+    report: bool = True
 
     @field_validator("zzxt")
     @classmethod

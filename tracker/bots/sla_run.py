@@ -32,6 +32,7 @@ from tracker.bots.dashboard import (
     rows,
 )
 from tracker.bots.identity import BotIdentity
+from tracker.bots.report_publish import is_report_issue
 from tracker.bots.rules import Rules
 from tracker.bots.sla import (
     Responders,
@@ -135,7 +136,7 @@ def read(forge: Forge, rules: Rules, identity: BotIdentity) -> Snapshot:
     """Read the open issues, the comments since the oldest of them, and who may answer."""
     issues = forge.list_issues("open")
     board = Snapshot(issues, [], Responders(identity)).dashboards()
-    tracked = [i for i in issues if i not in board]
+    tracked = [i for i in issues if i not in board and not is_report_issue(i, identity)]
     since = min((i.created_at for i in tracked), default=None)
     comments = forge.list_comments(since=since) if tracked else []
     return Snapshot(issues, comments, read_responders(forge, rules, identity, tracked, comments))
@@ -189,7 +190,10 @@ def plan(snapshot: Snapshot, rules: Rules, now: datetime) -> SlaPlan:
     """Judge every open issue at `now` and decide the writes; reads nothing, writes nothing."""
     boards = snapshot.dashboards()
     dashboard = boards[0] if boards else None
-    tracked = [i for i in snapshot.issues if i not in boards]
+    # The monthly reports the bot publishes are no problems awaiting an answer.
+    tracked = [
+        i for i in snapshot.issues if i not in boards and not is_report_issue(i, snapshot.identity)
+    ]
     verdicts = evaluate_all(tracked, snapshot.comments, rules, now, snapshot.responders)
     by_issue: dict[int, list[Comment]] = {}
     for comment in snapshot.comments:

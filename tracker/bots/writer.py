@@ -206,8 +206,8 @@ class Writer:
         except ForgeError:
             if not self._written(changes):
                 raise ForgeError(
-                    "写入表单文件失败：仓库中的文件与预期不一致，可能另一次同步正在进行。"
-                    "请稍后重新运行 zzxt sync --apply。"
+                    f"写入文件 {'、'.join(c.path for c in changes)} 失败：仓库中的文件与预期不一致，"
+                    "可能另一次运行正在写入。请稍后重新运行本命令（zzxt sync、zzxt report publish 等）。"
                 ) from None
 
     def _written(self, changes: list[FileChange]) -> bool:
@@ -216,6 +216,6 @@ class Writer:
             if change.operation == "delete":
                 if current is not None:
                     return False
-            elif current is None or current.text != change.text:
+            elif current is None or current.content != change.content:
                 return False
         return True

@@ -9,6 +9,7 @@ from typing import TextIO
 import click
 
 from tracker.bots import triage as triaging
+from tracker.bots.report_publish import is_report_issue
 from tracker.bots.writer import Writer
 from tracker.cli.base import Command, State, pass_state, print_json, read_text, warn
 from tracker.cli.forge_opts import bot_identity, forge_options, open_forge, settings_from
@@ -84,6 +85,14 @@ def triage(
     client = open_forge(settings_from(forge, url, repo, write_interval, verbose))
     identity = bot_identity(client, rules.policy)
     issue, mine = triaging.read(client, number, identity)
+    if is_report_issue(issue, identity):
+        # The monthly report the bot published is no problem report: nothing to check.
+        skipped = f"#{number} 是机器人发布的月度通报，不是问题报告，不做分诊。"
+        if as_json:
+            print_json({"skipped": skipped})
+        else:
+            click.echo(skipped)
+        return
     plan = triaging.plan(rules, index, issue.title, issue.body, issue.labels, mine)
     if do_apply:
         identity.check_can_write()

@@ -29,6 +29,7 @@ from tracker.forge.model import (
     Permission,
     Repository,
     User,
+    file_content,
 )
 from tracker.forge.settings import ForgeSettings
 
@@ -157,6 +158,7 @@ class GiteaForge:
             full_name=data["full_name"],
             private=bool(data.get("private")),
             can_write=bool(permissions.get("push") or permissions.get("admin")),
+            default_branch=str(data.get("default_branch") or "main"),
         )
 
     def list_labels(self) -> list[Label]:
@@ -333,8 +335,12 @@ class GiteaForge:
         data = response.json()
         if isinstance(data, list) or data.get("type") != "file":
             raise ForgeError(f"{path} 在仓库中是目录，不是文件。")
-        text = base64.b64decode(data.get("content") or "").decode("utf-8")
-        return FileContent(path=path, text=text, sha=data["sha"])
+        if data.get("content") is None and data.get("size"):
+            # Gitea leaves out the content of a file above its API.DefaultMaxBlobSize (10 MiB).
+            raise ForgeError(
+                f"{path} 超过 Gitea 接口可读取的大小（API.DefaultMaxBlobSize），无法读取。"
+            )
+        return file_content(path, base64.b64decode(data.get("content") or ""), data["sha"])
 
     def list_files(self, directory: str) -> list[str]:
         response = self._request(
@@ -355,7 +361,7 @@ class GiteaForge:
         for change in changes:
             entry: dict[str, Any] = {"operation": change.operation, "path": change.path}
             if change.operation != "delete":
-                entry["content"] = base64.b64encode(change.text.encode("utf-8")).decode("ascii")
+                entry["content"] = base64.b64encode(change.content).decode("ascii")
             if change.sha is not None:
                 entry["sha"] = change.sha
             files.append(entry)

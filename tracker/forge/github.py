@@ -9,6 +9,7 @@ are built lazily from their URL, so a write costs exactly one request.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ from tracker.forge.model import (
     Permission,
     Repository,
     User,
+    file_content,
 )
 from tracker.forge.settings import ForgeSettings
 
@@ -225,7 +227,12 @@ class GitHubForge:
             repo = self._repo
             permissions = repo.permissions
             can_write = bool(permissions and (permissions.push or permissions.admin))
-            return Repository(full_name=repo.full_name, private=repo.private, can_write=can_write)
+            return Repository(
+                full_name=repo.full_name,
+                private=repo.private,
+                can_write=can_write,
+                default_branch=repo.default_branch or "main",
+            )
 
     def list_labels(self) -> list[Label]:
         return self._list("GET labels", self._repo.get_labels, _label)
@@ -393,7 +400,14 @@ class GitHubForge:
             raise
         if isinstance(content, list):
             raise ForgeError(f"{path} 在仓库中是目录，不是文件。")
-        return FileContent(path=path, text=content.decoded_content.decode("utf-8"), sha=content.sha)
+        if content.encoding == "base64":
+            return file_content(path, content.decoded_content, content.sha)
+        # Above 1 MB the contents API leaves the content out (encoding "none"); the blob
+        # API gives it, base64-encoded, up to 100 MB.
+        with self._call(f"GET git/blobs/{content.sha}"):
+            blob = self._repo.get_git_blob(content.sha)
+            data = base64.b64decode(blob.content)
+        return file_content(path, data, content.sha)
 
     def list_files(self, directory: str) -> list[str]:
         try:
@@ -412,9 +426,9 @@ class GitHubForge:
         for change in changes:
             with self._call(f"PUT contents/{change.path}"):
                 if change.operation == "create":
-                    self._repo.create_file(change.path, message, change.text)
+                    self._repo.create_file(change.path, message, change.content)
                 elif change.operation == "update":
-                    self._repo.update_file(change.path, message, change.text, change.sha or "")
+                    self._repo.update_file(change.path, message, change.content, change.sha or "")
                 else:
                     self._repo.delete_file(change.path, message, change.sha or "")
         return len(changes)

@@ -10,7 +10,8 @@ here and a face in the sandbox.
     ├── how it runs the bots:  uses_marketplace_actions, publishes_pages, ci_title
     ├── what people set up:    token_scopes, secrets_path, runner_setup
     ├── how hard to push it:   write_interval, write_budget
-    ├── how people reach it:   new_issue_url (an issue form opened with answers filled in)
+    ├── how people reach it:   new_issue_url (an issue form opened with answers filled in),
+    │                          blob_url (a committed file's page)
     └── who talks to it:       client ("module:Class", imported on first use)
 """
 
@@ -57,6 +58,9 @@ class ForgeKind:
     # the address of the "new issue" page with that form chosen and those answers filled
     # in. Both forges fill only text fields (input, textarea) this way, never a dropdown.
     new_issue_url: Callable[[str, str, str, str, Mapping[str, str]], str]
+    # blob_url(web address, "owner/repo", branch, path): the page showing a committed file
+    # (a document, an image) on that branch, for links people follow from an issue.
+    blob_url: Callable[[str, str, str, str], str]
 
 
 def _github_api(url: str) -> str:
@@ -98,6 +102,20 @@ def _gitea_new_issue(
     return f"{url.rstrip('/')}/{repo}/issues/new?{_query([p for p in pairs if p[1]])}"
 
 
+def _file_path(path: str) -> str:
+    # Chinese file names are percent-encoded as UTF-8, as both forges write their own links.
+    return quote(path, safe="/")
+
+
+def _github_blob(url: str, repo: str, branch: str, path: str) -> str:
+    return f"{url.rstrip('/')}/{repo}/blob/{_file_path(branch)}/{_file_path(path)}"
+
+
+def _gitea_blob(url: str, repo: str, branch: str, path: str) -> str:
+    # Gitea's file view names the kind of ref: src/branch/<name>, src/tag/<name>, src/commit/<sha>.
+    return f"{url.rstrip('/')}/{repo}/src/branch/{_file_path(branch)}/{_file_path(path)}"
+
+
 GITEA_TEMPLATE_DIR = ".gitea/ISSUE_TEMPLATE"
 
 GITEA = ForgeKind(
@@ -128,6 +146,7 @@ GITEA = ForgeKind(
     write_budget=None,
     client="tracker.forge.gitea:GiteaForge",
     new_issue_url=_gitea_new_issue,
+    blob_url=_gitea_blob,
 )
 
 GITHUB = ForgeKind(
@@ -158,6 +177,7 @@ GITHUB = ForgeKind(
     write_budget=500,
     client="tracker.forge.github:GitHubForge",
     new_issue_url=_github_new_issue,
+    blob_url=_github_blob,
 )
 
 # In the order CI detection asks them.

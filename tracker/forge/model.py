@@ -25,6 +25,7 @@ class Repository:
     full_name: str
     private: bool
     can_write: bool
+    default_branch: str = "main"  # where the contents API reads and writes files
 
 
 @dataclass(frozen=True)
@@ -61,19 +62,44 @@ class Comment:
 
 @dataclass(frozen=True)
 class FileContent:
+    """A file as the forge holds it: its bytes, read as UTF-8 text when they are text."""
+
     path: str
-    text: str
+    text: str  # "" when the file is not UTF-8 text (a .docx, a .png)
     sha: str
+    data: bytes | None = None  # the bytes; None: `text` encoded as UTF-8
+
+    @property
+    def content(self) -> bytes:
+        return self.data if self.data is not None else self.text.encode("utf-8")
 
 
 @dataclass(frozen=True)
 class FileChange:
-    """One file to create, update (with the sha it replaces) or delete."""
+    """One file to create, update (with the sha it replaces) or delete.
+
+    A text file gives `text`; any other file gives its bytes as `data`, which wins.
+    Both forges take the content base64-encoded, so bytes travel unchanged.
+    """
 
     operation: Literal["create", "update", "delete"]
     path: str
     text: str = ""
     sha: str | None = None
+    data: bytes | None = None
+
+    @property
+    def content(self) -> bytes:
+        return self.data if self.data is not None else self.text.encode("utf-8")
+
+
+def file_content(path: str, data: bytes, sha: str) -> FileContent:
+    """Return a file read from a forge, its text decoded when it is UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    return FileContent(path=path, text=text, sha=sha, data=data)
 
 
 class Forge(Protocol):

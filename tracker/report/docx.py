@@ -9,6 +9,8 @@ font (LibreOffice picks an installed CJK font for every glyph on its own).
 
 from __future__ import annotations
 
+import io
+from datetime import UTC
 from pathlib import Path
 
 from docx import Document
@@ -28,7 +30,7 @@ from tracker.policy import Policy
 from tracker.report import text
 from tracker.report.charts import Chart
 from tracker.report.figures import OUTCOME_NAMES, Outcome, Ranking, Report
-from tracker.report.output import Staging
+from tracker.report.output import Staging, settle_zip
 
 LATIN = "Times New Roman"
 # What a reader's word processor may use instead when the named font is missing.
@@ -49,8 +51,9 @@ def write_docx(report: Report, policy: Policy, charts: list[Chart], stage: Stagi
     title = text.title(report)
     document.core_properties.title = title
     document.core_properties.author = policy.document.authority
-    document.core_properties.created = report.generated_at
-    document.core_properties.modified = report.generated_at
+    # python-docx writes these as UTC without converting: convert here.
+    moment = report.generated_at.astimezone(UTC).replace(tzinfo=None)
+    document.core_properties.created = document.core_properties.modified = moment
 
     document.add_paragraph(title, style="通报标题")
     document.add_paragraph(text.addressees(policy), style="通报正文首行不缩进")
@@ -65,6 +68,8 @@ def write_docx(report: Report, policy: Policy, charts: list[Chart], stage: Stagi
 
     heading("总体情况")
     document.add_paragraph(text.summary(report), style="通报正文")
+    if report.provisional_years:
+        document.add_paragraph(text.provisional(report), style="通报正文")
     for ranking in report.rankings:
         heading(f"各{ranking.title}答复情况")
         _ranking(document, ranking)
@@ -72,7 +77,8 @@ def write_docx(report: Report, policy: Policy, charts: list[Chart], stage: Stagi
     _missed(document, report)
     heading("图表")
     for i, chart in enumerate(charts, start=1):
-        document.add_picture(str(chart.png), width=Cm(15))
+        # From bytes, not the staged file: its temp name would land in the document.
+        document.add_picture(io.BytesIO(chart.png.read_bytes()), width=Cm(15))
         document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         document.add_paragraph(f"图{i}  {chart.name}", style="通报图题")
     document.add_paragraph("", style="通报正文")
@@ -81,6 +87,7 @@ def write_docx(report: Report, policy: Policy, charts: list[Chart], stage: Stagi
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     path = stage.path("通报.docx")
     document.save(str(path))
+    settle_zip(path, report.generated_at)
     return path
 
 

@@ -6,6 +6,8 @@ Definitions (docs/admin/report.md explains them for administrators):
 - Judged at `as_of`: the end of the period, or `now` when the period has not
   ended. Later comments are not seen, so a report re-run next month gives the
   same figures; labels are read as they are when the report runs.
+- Not counted: the progress list and the monthly reports the bot keeps (its own
+  issues carrying their markers): they are no problems reported.
 - Verdicts come from `tracker.bots.sla.evaluate`, as on the dashboard. One
   refinement for closed issues: an issue closed without any reply, before its
   due time and before `as_of`, is "closed without reply" and leaves the on-time
@@ -29,11 +31,12 @@ from enum import StrEnum
 from typing import Literal
 
 from tracker.bots.dashboard import DASHBOARD_MARK
+from tracker.bots.report_publish import is_report_issue
 from tracker.bots.rules import Rules
 from tracker.bots.sla import Responders, State, evaluate
 from tracker.errors import CalendarGapError
 from tracker.forge.model import Comment, Issue
-from tracker.labels import LabelBook
+from tracker.labels import LabelBook, TierKey
 from tracker.pii import mask_text, scan
 from tracker.policy import COMMON_FIELD_IDS, Policy
 from tracker.report.period import Period
@@ -52,6 +55,9 @@ GROUP_NAMES: dict[GroupBy, str] = {
     "category": "类别",
     "responder": "首位答复人",
 }
+# The tier labels that say an issue went up a level: a city's own escalations, and on the
+# province's tracker the issues the cities escalated (LabelBook has those its level uses).
+ESCALATION_TIERS: tuple[TierKey, ...] = ("escalated", "from_city")
 BLANK = "未填写"
 UNCLASSIFIED = "未分类"
 UNANSWERED = "（未答复）"
@@ -200,6 +206,8 @@ class Report:
     rankings: list[Ranking]
     weeks: list[Week]
     issues: list[IssueRow] = field(repr=False)
+    # Years whose holidays were estimated while counting deadlines (no State Council notice).
+    provisional_years: tuple[int, ...] = ()
 
     @property
     def partial(self) -> bool:
@@ -248,7 +256,7 @@ def compute(
     settings: ReportSettings | None = None,
 ) -> Report:
     """Compute the report of `period` as it stood at the period's end (or `now`, if earlier)."""
-    settings = settings or ReportSettings()
+    settings = settings or rules.policy.statistics
     policy, calendar = rules.policy, rules.calendar
     as_of = period.as_of(now)
     clock = WorkClock(calendar, settings.spans())
@@ -256,20 +264,27 @@ def compute(
     for comment in comments:
         by_issue.setdefault(comment.issue_number, []).append(comment)
     forms = [common_form(policy)]
-    marks = _Marks(policy, rules.labels, settings)
+    marks = _Marks(policy, rules.labels)
     rows = []
+    provisional: set[int] = set()
     for issue in issues:
         created = calendar.localize(issue.created_at)
         if not period.contains(created) or created > as_of:
             continue  # outside the period, or not yet reported at `as_of`
-        if DASHBOARD_MARK in issue.body and responders.identity.wrote(issue.author):
+        identity = responders.identity
+        if DASHBOARD_MARK in issue.body and identity.wrote(issue.author):
             continue  # the progress list the SLA bot keeps is not a report
+        if is_report_issue(issue, identity):
+            continue  # nor is a monthly report the bot published
         fields = parse_body(forms, issue.body).fields
         verdict = evaluate(issue, by_issue.get(issue.number, []), rules, as_of, responders)
         if verdict.state is State.UNKNOWN:
             raise CalendarGapError(verdict.missing_year or created.year)
         outcome = _outcome(verdict.state, issue, verdict.due, as_of)
+        provisional.update(verdict.provisional_years)
         reply = verdict.responded_at if outcome in (Outcome.ON_TIME, Outcome.LATE) else None
+        # Local time in the documents, whichever zone the forge answered in (GitHub: UTC).
+        reply = calendar.localize(reply) if reply is not None else None
         labels = set(issue.labels)
         rows.append(
             IssueRow(
@@ -285,7 +300,7 @@ def compute(
                 else UNCLASSIFIED,
                 outcome=outcome,
                 created_at=created,
-                due=verdict.due,
+                due=calendar.localize(verdict.due) if verdict.due else None,
                 responded_at=reply,
                 responder=verdict.responder if reply else None,
                 hours=clock.hours(created, reply) if reply else None,
@@ -323,6 +338,7 @@ def compute(
         rankings=_rankings(policy, settings, groups),
         weeks=_weeks(period, rows, categories),
         issues=rows,
+        provisional_years=tuple(sorted(provisional)),
     )
 
 
@@ -342,11 +358,11 @@ def common_form(policy: Policy) -> Form:
 class _Marks:
     """The label names the report looks for, resolved once."""
 
-    def __init__(self, policy: Policy, book: LabelBook, settings: ReportSettings) -> None:
+    def __init__(self, policy: Policy, book: LabelBook) -> None:
         self.rejected = book.fixed("rejected")
         self.sensitive = book.fixed("sensitive")
         self.trained = {book.fixed("trained"), book.fixed("suspected_trained")}
-        self.escalated = set(settings.escalated_labels)
+        self.escalated = {book.tier(key) for key in ESCALATION_TIERS if book.has(key)}
         self._cities = {book.city(c): c for c in policy.cities}
         self._stages = {book.stage(s.name): s.name for s in policy.stages}
 

@@ -43,6 +43,8 @@ def render(report: Report, policy: Policy, charts: list[Chart]) -> str:
         "",
     ]
     lines += ["## 总体情况", "", text.summary(report), ""]
+    if report.provisional_years:
+        lines += [f"> {text.provisional(report)}", ""]
     lines += _table(
         [
             "受理",
@@ -123,8 +125,9 @@ def render(report: Report, policy: Policy, charts: list[Chart]) -> str:
             lines += [f"另有 {len(missed) - MAX_LISTED} 个未列出，完整清单见数据.xlsx。", ""]
     else:
         lines += ["统计期内没有超过答复时限的问题。", ""]
-    lines += ["## 图表", ""]
-    lines += [f"![{c.name}]({c.name}.svg)\n" for c in charts]
+    if charts:  # without them (the monthly issue links to the files instead), no heading
+        lines += ["## 图表", ""]
+        lines += [f"![{c.name}]({c.name}.svg)\n" for c in charts]
     lines += [
         f"统计期 {report.period.since.isoformat()} 至 {report.period.until.isoformat()}，"
         f"数据截至 {text.moment(report.as_of)}；工作小时按办公时段 "

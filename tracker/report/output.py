@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from tracker.errors import InputError
@@ -71,3 +73,21 @@ def staging(directory: Path) -> Iterator[Staging]:
     except BaseException:
         stage.discard()
         raise
+
+
+def settle_zip(path: Path, moment: datetime) -> None:
+    """Rewrite a zip (a .docx or .xlsx) with every entry dated `moment`, in place.
+
+    The Office libraries date each entry by the clock, so the same report made
+    twice would differ in bytes; dated by the report's own time instead, a
+    rerun of `zzxt report publish` finds the committed files unchanged.
+    """
+    stamp = moment.timetuple()[:6]
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as target:
+        for info, data in entries:
+            settled = zipfile.ZipInfo(info.filename, date_time=stamp)
+            settled.compress_type = info.compress_type
+            settled.external_attr = info.external_attr
+            target.writestr(settled, data)

@@ -90,6 +90,17 @@ def summary(report: Report) -> str:
     return text
 
 
+def provisional(report: Report) -> str:
+    """Say which years' deadlines were counted on estimated holidays, or nothing."""
+    if not report.provisional_years:
+        return ""
+    names = "、".join(f"{year}年" for year in report.provisional_years)
+    return (
+        f"说明：{names}的放假安排尚未录入政策文件，本通报中涉及该年的答复期限暂按法定节假日推算，"
+        "是暂定的；录入国务院办公厅的放假通知后，重新生成的通报以通知为准。"
+    )
+
+
 def _replies(t: Figures) -> str:
     if not t.judged:
         return "统计期末尚无到期应答复的问题。"

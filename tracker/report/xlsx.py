@@ -7,8 +7,9 @@ local (Beijing) time without a zone, which is what spreadsheets can hold.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from tracker.report import text
 from tracker.report.figures import (
@@ -29,7 +31,7 @@ from tracker.report.figures import (
     IssueRow,
     Report,
 )
-from tracker.report.output import Staging
+from tracker.report.output import Staging, settle_zip
 
 Cell = str | int | float | datetime | None
 # A write-only worksheet: its stubs lack column_dimensions and freeze_panes, which it has.
@@ -129,7 +131,13 @@ def write_xlsx(report: Report, stage: Staging) -> Path:
     _issues(book.create_sheet("超期清单"), report.missed())
     _issues(book.create_sheet("问题明细"), report.issues)
     path = stage.path("数据.xlsx")
-    book.save(path)
+    # What Workbook.save does, but dated by the report rather than the clock (core
+    # properties in UTC, as the format expects): the same report gives the same bytes.
+    moment = report.generated_at.astimezone(UTC).replace(tzinfo=None)
+    book.properties.created = book.properties.modified = moment
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(book, archive).save()
+    settle_zip(path, report.generated_at)
     return path
 
 

@@ -44,6 +44,8 @@ from tracker.sandbox.state import (
 DOCS = "https://docs.github.com/rest"
 ANONYMOUS_LIMIT = 60
 NEW_LABEL_COLOR = "ededed"
+# Files above this size come without their content from the contents API (GitHub: 1 MB).
+MAX_INLINE_CONTENT = 1024 * 1024
 
 
 def stamp(moment: datetime | None) -> str | None:
@@ -96,6 +98,7 @@ class GithubApi(Api):
         r("GET", repo + "/contents/{path:path}", self.get_contents)
         r("PUT", repo + "/contents/{path:path}", self.put_contents)
         r("DELETE", repo + "/contents/{path:path}", self.delete_contents)
+        r("GET", repo + "/git/blobs/{sha}", self.get_blob)
 
     # ---- the request cycle: authentication, rate limit, errors -----------------
 
@@ -427,12 +430,12 @@ class GithubApi(Api):
         self, req: Request, repo: Repo, file: File, with_content: bool
     ) -> dict[str, JSON]:
         data = self._entry(req, repo, "file", file.path, file.sha, len(file.content))
-        if with_content:
-            encoded = base64.b64encode(file.content).decode("ascii")
-            # GitHub wraps the base64 text every 60 characters.
-            data["content"] = "".join(
-                encoded[i : i + 60] + "\n" for i in range(0, len(encoded), 60)
-            )
+        if with_content and len(file.content) > MAX_INLINE_CONTENT:
+            # Above 1 MB GitHub leaves the content out; the blob API gives it.
+            data["content"] = ""
+            data["encoding"] = "none"
+        elif with_content:
+            data["content"] = _wrapped(file.content)
             data["encoding"] = "base64"
         return data
 
@@ -902,6 +905,23 @@ class GithubApi(Api):
         )
         return Response(200, {"content": None, "commit": self.commit_json(req, found, commit)})
 
+    def get_blob(self, req: Request, owner: str, repo: str, sha: str) -> Response:
+        found = self._repo(req, owner, repo)
+        file = next((f for f in found.files.values() if f.sha == sha), None)
+        if file is None:
+            raise Missing("Not Found")
+        return Response(
+            200,
+            {
+                "sha": file.sha,
+                "node_id": f"B_{file.sha[:12]}",
+                "size": len(file.content),
+                "url": f"{self.repo_url(req, found)}/git/blobs/{file.sha}",
+                "content": _wrapped(file.content),
+                "encoding": "base64",
+            },
+        )
+
     def _check_branch(self, req: Request, repo: Repo) -> None:
         branch = req.body_str("branch")
         if branch not in (None, repo.default_branch):
@@ -917,6 +937,12 @@ def _assigned(issue: StoredIssue, assignee: str) -> bool:
     if assignee == "*":
         return bool(issue.assignees)
     return assignee in {a.casefold() for a in issue.assignees}
+
+
+def _wrapped(content: bytes) -> str:
+    """Base64 as GitHub writes it: a line break after every 60 characters."""
+    encoded = base64.b64encode(content).decode("ascii")
+    return "".join(encoded[i : i + 60] + "\n" for i in range(0, len(encoded), 60))
 
 
 def _decode(content: str) -> bytes:

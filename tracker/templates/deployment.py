@@ -41,6 +41,9 @@ class Deployment:
     python: str = "3.11"  # setup-python's version (GitHub)
     runs_on: str = "ubuntu-latest"
     pages: bool = False  # publish the knowledge base with GitHub Pages
+    # The monthly 督查通报 (report.yml): a tracker's, when its policy asks (deploy.report).
+    # Never this project's own: its repository holds code, not a month's reports.
+    report: bool = False
 
     def requirement(self, extra: str = "") -> str:
         """Return the pip requirement, with an extra such as `site` if asked for."""
@@ -65,6 +68,7 @@ def for_tracker(policy: Policy, kind: Kind, version: str) -> Deployment:
         python=deploy.python,
         runs_on=deploy.runs_on,
         pages=deploy.pages,
+        report=deploy.report,
     )
 
 

@@ -12,7 +12,8 @@ Gitea runners on an intranet often cannot fetch actions from github.com, so
 Gitea's workflows use no `uses:` at all. Gitea reads only `.gitea/workflows`
 once that folder exists, so each forge gets a complete set.
 
-A new scheduled bot is one function returning `scheduled(...)`, added to `BOTS`.
+A new scheduled bot is one function returning `scheduled(...)`, added to `BOTS`;
+one the deployment may leave out returns None (the monthly report, `deploy.report`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ DEPLOY_PAGES = "actions/deploy-pages@v5"
 
 MIN_PYTHON = (3, 11)
 DOCS = "docs/admin/deploy.md"
+REPORT_DOCS = "docs/admin/report.md"
+# Bots read the repository and write issues; the monthly report also commits its files.
+READ_CONTENTS = {"contents": "read", "issues": "write"}
+WRITE_CONTENTS = {"contents": "write", "issues": "write"}
 
 # The one line a runner without what zzxt needs prints before failing.
 NO_PYTHON = (
@@ -40,6 +45,10 @@ NO_PYTHON = (
     f"（Debian、Ubuntu 镜像请安装 python3-venv），无法安装 zzxt，见 {DOCS}。"
 )
 NO_GIT = f"运行器缺少 git，无法取出台账仓库，见 {DOCS}。"
+NO_FONT = (
+    "运行器没有中文字体，也无法用 apt-get 安装 fonts-noto-cjk，通报图表中的汉字会显示为方框："
+    f"请在运行器上安装中文字体，见 {REPORT_DOCS}。"
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class Bot:
     env: dict[str, str] = field(default_factory=dict)  # more variables for the command
     condition: str | None = None  # the job's `if:`
     note: str = ""  # a comment under the header, e.g. what the cron means
+    permissions: dict[str, str] = field(default_factory=lambda: dict(READ_CONTENTS))
+    before: tuple[dict[str, Any], ...] = ()  # steps between installing zzxt and the bot's
 
     @property
     def job(self) -> str:
@@ -108,7 +119,42 @@ def triage_bot(deployment: Deployment) -> Bot:
     )
 
 
-BOTS: tuple[Callable[[Deployment], Bot], ...] = (sla_bot, triage_bot)
+def report_bot(deployment: Deployment) -> Bot | None:
+    """The monthly 督查通报: at 09:00 Beijing time on days 1-10, by hand for a chosen month.
+
+    Days 1-10 cover every month's first working day (National Day can push October's
+    to the 9th); zzxt itself decides whether today is that day and does nothing otherwise.
+    """
+    if not deployment.report:
+        return None
+    return Bot(
+        file="report.yml",
+        title="每月督查通报",
+        on={
+            "schedule": [{"cron": "0 1 1-10 * *"}],
+            "workflow_dispatch": {
+                "inputs": {
+                    "month": {
+                        "description": "发布哪个月的通报，如 2026-10；留空则按当天判断（每月第一个工作日发布上月的）",
+                        "required": False,
+                        "type": "string",
+                        "default": "",
+                    }
+                }
+            },
+        },
+        step="生成并发布上月的督查通报",
+        command=_PUBLISH,
+        group="zzxt-report",
+        timeout=30,
+        env={"ZZXT_MONTH": "${{ github.event.inputs.month }}"},  # empty on schedule
+        note="定时 cron 按 UTC：每月 1-10 日 1 点，即北京时间 9 点；只有每月第一个工作日才发布。",
+        permissions=dict(WRITE_CONTENTS),
+        before=({"name": "准备中文字体", "run": _FONTS},),
+    )
+
+
+BOTS: tuple[Callable[[Deployment], Bot | None], ...] = (sla_bot, triage_bot, report_bot)
 
 
 def render_workflows(deployment: Deployment) -> dict[str, str]:
@@ -116,6 +162,8 @@ def render_workflows(deployment: Deployment) -> dict[str, str]:
     files = {}
     for make in BOTS:
         bot = make(deployment)
+        if bot is None:
+            continue
         note = f"# {bot.note}\n" if bot.note else ""
         files[bot.file] = deployment.header + note + dump_yaml(bot_workflow(bot, deployment))
     if deployment.pages and forge_kind(deployment.kind).publishes_pages:
@@ -133,6 +181,7 @@ def bot_workflow(bot: Bot, deployment: Deployment) -> dict[str, Any]:
         "timeout-minutes": bot.timeout,
         "steps": [
             *setup_steps(deployment),
+            *bot.before,
             {
                 "name": bot.step,
                 "env": {"ZZXT_TOKEN": _token(deployment), **bot.env},
@@ -143,7 +192,7 @@ def bot_workflow(bot: Bot, deployment: Deployment) -> dict[str, Any]:
     return {
         "name": bot.title,
         "on": bot.on,
-        "permissions": {"contents": "read", "issues": "write"},
+        "permissions": bot.permissions,
         "concurrency": {"group": bot.group, "cancel-in-progress": False},
         **_policy_env(deployment),
         "jobs": {bot.job: job},
@@ -243,4 +292,28 @@ server="${{GITHUB_SERVER_URL%/}}"  # Gitea 给出的地址以 / 结尾
 git init -q .
 git -c http.extraHeader="Authorization: token $ZZXT_TOKEN" fetch -q --depth 1 "$server/$GITHUB_REPOSITORY.git" "$GITHUB_SHA"
 git checkout -q FETCH_HEAD
+"""
+
+# A month chosen by hand reaches zzxt as a variable, never pasted into the script.
+_PUBLISH = """\
+if [ -n "$ZZXT_MONTH" ]; then
+  zzxt report publish --apply --month "$ZZXT_MONTH"
+else
+  zzxt report publish --apply
+fi
+"""
+
+# The charts need a CJK font: GitHub's Ubuntu runners have none, so it is installed there.
+_FONTS = f"""\
+if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family)" ]; then
+  exit 0
+fi
+as_root() {{ if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }}
+if command -v apt-get >/dev/null 2>&1 \\
+  && as_root apt-get update -qq \\
+  && as_root apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null; then
+  exit 0
+fi
+echo "::error::{NO_FONT}"
+exit 1
 """
