@@ -547,13 +547,26 @@ def test_the_log_leaves_bodies_out_unless_asked() -> None:
         ]
 
 
-def test_the_cli_prints_urls_and_users_and_never_a_callers_token(tmp_path: Path) -> None:
+def _ignore_sigint() -> None:
+    # What a script's `zzxt sandbox &` gets: background jobs start with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "kill"])
+def test_the_cli_prints_urls_and_users_and_never_a_callers_token(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
     seed_file = tmp_path / "seed.yml"
     seed_file.write_text(SEED_YAML, "utf-8")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "tracker", "sandbox", "--port", "0", "--seed", str(seed_file)]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=_ignore_sigint,
     )
     assert process.stdout is not None and process.stderr is not None
     try:
@@ -565,7 +578,7 @@ def test_the_cli_prints_urls_and_users_and_never_a_callers_token(tmp_path: Path)
         httpx.get(url + "/api/v3/user", headers=auth("t-caller-secret"))
         httpx.get(url + "/api/v1/user", params={"token": "t-query-secret"}, headers=auth(STAFF))
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         try:
             rest, err = process.communicate(timeout=60)  # a loaded machine stops slowly
         except subprocess.TimeoutExpired:

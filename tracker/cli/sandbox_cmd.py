@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 from pathlib import Path
 
 import click
@@ -134,6 +135,10 @@ def sandbox(
         click.echo(
             f"丢失应答：{lost_answers:.0%} 的 API 请求执行后应答丢失（随机种子 {fault_seed}）。"
         )
+    # Started in the background by a script, a process inherits SIGINT ignored; the
+    # sandbox still stops on Ctrl-C (SIGINT) and on `kill` (SIGTERM), saying so.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     click.echo("按 Ctrl-C 停止。", nl=True)
     try:
         box.wait()
@@ -142,6 +147,10 @@ def sandbox(
     finally:
         box.stop()
         click.echo("沙箱已停止。")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _loopback(host: str) -> bool:
