@@ -140,6 +140,18 @@ class Figures:
     def answered(self) -> int:
         return self.on_time + self.late
 
+    def outcomes(self) -> dict[Outcome, int]:
+        """How many issues ended each way, in `Outcome` order (the tables' column order)."""
+        counts = {
+            Outcome.ON_TIME: self.on_time,
+            Outcome.LATE: self.late,
+            Outcome.OVERDUE: self.overdue,
+            Outcome.EXEMPT: self.exempt,
+            Outcome.PENDING: self.pending,
+            Outcome.CLOSED_UNANSWERED: self.closed_unanswered,
+        }
+        return {outcome: counts[outcome] for outcome in Outcome}
+
     def as_dict(self) -> dict[str, object]:
         return {
             "received": self.received,

@@ -46,27 +46,12 @@ def render(report: Report, policy: Policy, charts: list[Chart]) -> str:
     if report.provisional_years:
         lines += [f"> {text.provisional(report)}", ""]
     lines += _table(
-        [
-            "受理",
-            "到期应答复",
-            "按时答复",
-            "超期答复",
-            "超期未答复",
-            "不计时限",
-            "未到期",
-            "关闭未答复",
-            "按时答复率",
-        ],
+        ["受理", "到期应答复", *OUTCOME_NAMES.values(), "按时答复率"],
         [
             [
                 str(t.received),
                 str(t.judged),
-                str(t.on_time),
-                str(t.late),
-                str(t.overdue),
-                str(t.exempt),
-                str(t.pending),
-                str(t.closed_unanswered),
+                *(str(count) for count in t.outcomes().values()),
                 text.percent(t.on_time_rate),
             ]
         ],
