@@ -1,13 +1,13 @@
 """report.md: the notice as Markdown, for the tracker or a wiki; charts linked as SVG.
 
-Names taken from issues (units, titles) are data: every ASCII punctuation
-character in them is backslash-escaped, which CommonMark reads as that
-character, so no table, link or HTML can be injected.
+Names taken from issues (units, titles) are data: they go through
+`tracker.usertext.inline`, as everything else the bots write, so no table,
+link, image, HTML, mention or auto-link can be injected when the text is shown
+on the tracker (zzxt report publish puts it in an issue).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tracker.policy import Policy
@@ -15,14 +15,9 @@ from tracker.report import text
 from tracker.report.charts import Chart
 from tracker.report.figures import GROUP_NAMES, OUTCOME_NAMES, Outcome, Report
 from tracker.report.output import Staging
+from tracker.usertext import inline
 
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 MAX_LISTED = 200
-
-
-def escape(value: str) -> str:
-    """Return `value` as literal Markdown text on one line."""
-    return _PUNCTUATION.sub(r"\\\1", " ".join(value.split()))
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -57,12 +52,12 @@ def render(report: Report, policy: Policy, charts: list[Chart]) -> str:
         ],
     )
     lines += _table(
-        ["类别", "受理"], [[escape(name), str(count)] for name, count in t.by_category.items()]
+        ["类别", "受理"], [[inline(name), str(count)] for name, count in t.by_category.items()]
     )
     for ranking in report.rankings:
-        lines += [f"## 各{escape(ranking.title)}答复情况", ""]
+        lines += [f"## 各{inline(ranking.title)}答复情况", ""]
         if not ranking.rows:
-            lines += [f"统计期内没有{escape(ranking.title)}报送的问题。", ""]
+            lines += [f"统计期内没有{inline(ranking.title)}报送的问题。", ""]
             continue
         lines += _table(
             [
@@ -74,7 +69,7 @@ def render(report: Report, policy: Policy, charts: list[Chart]) -> str:
             [
                 [
                     str(place) if place else "—",
-                    escape(g.name),
+                    inline(g.name),
                     str(g.figures.received),
                     str(g.figures.judged),
                     str(g.figures.on_time),
@@ -94,10 +89,10 @@ def render(report: Report, policy: Policy, charts: list[Chart]) -> str:
             [
                 [
                     f"#{r.number}",
-                    escape(r.title),
-                    escape(r.city),
-                    escape(r.unit),
-                    escape(r.category),
+                    inline(r.title),
+                    inline(r.city),
+                    inline(r.unit),
+                    inline(r.category),
                     text.moment(r.due),
                     text.moment(r.responded_at),
                     OUTCOME_NAMES[r.outcome]
