@@ -137,8 +137,10 @@ def sandbox(
         )
     # Started in the background by a script, a process inherits SIGINT ignored; the
     # sandbox still stops on Ctrl-C (SIGINT) and on `kill` (SIGTERM), saying so.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _interrupt),
+    }
     click.echo("按 Ctrl-C 停止。", nl=True)
     try:
         box.wait()
@@ -146,6 +148,8 @@ def sandbox(
         pass
     finally:
         box.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         click.echo("沙箱已停止。")
 
 
